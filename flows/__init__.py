@@ -1,0 +1,1 @@
+"""polyledger flows and command line."""

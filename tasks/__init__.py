@@ -1,0 +1,1 @@
+"""polyledger tasks: the ClickHouse work, as plain functions (Prefect wrappers live in flows/)."""

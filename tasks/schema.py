@@ -1,0 +1,29 @@
+"""Create the database and every table and view, idempotently."""
+
+from __future__ import annotations
+
+from tasks.clickhouse import Db
+
+# Order matters: sources, then outputs, then what reads them.
+TABLES = (
+    "create_raw_events",
+    "create_token_map",
+    "create_resolutions",
+    "create_staging",
+    "create_rejected",
+    "create_ledger",
+    "create_lots",
+    "create_positions",
+    "create_partitions",
+)
+
+
+def init_schema(db: Db) -> list[str]:
+    """Create what is missing; running it twice changes nothing. Returns the statements run."""
+    from tasks.publish import init_publication
+
+    db.run("create_database", purpose="create database")
+    for name in TABLES:
+        db.run(name, purpose=name.replace("_", " "))
+    init_publication(db)
+    return ["create_database", *TABLES]

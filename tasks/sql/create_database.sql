@@ -1,0 +1,2 @@
+-- The pipeline database; Atomic so EXCHANGE TABLES and CREATE OR REPLACE work (chDB's default is not)
+CREATE DATABASE IF NOT EXISTS ${db} ENGINE = Atomic

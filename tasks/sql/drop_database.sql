@@ -1,0 +1,2 @@
+-- Remove the demo database (embedded demo only)
+DROP DATABASE IF EXISTS ${db}

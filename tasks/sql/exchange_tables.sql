@@ -1,0 +1,2 @@
+-- Atomically swap two tables' contents (Atomic database)
+EXCHANGE TABLES ${a} AND ${b}

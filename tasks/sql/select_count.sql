@@ -1,0 +1,2 @@
+-- Rows of a (non-replacing) scratch table
+SELECT count() FROM ${scratch}
