@@ -188,10 +188,15 @@ class Db:
             return self.client.query(text, parameters=params or None).result_rows
 
     def close(self) -> None:
+        if self.client is None:
+            return
         try:
             self.client.close()
         except Exception:  # closing a dead connection must not mask the real error
             pass
+        self.client = None
+        if self.target.kind == "chdb":
+            _CHDB_OPEN[0] -= 1
 
     def __enter__(self) -> "Db":
         return self
@@ -241,6 +246,25 @@ def classify(exc: BaseException, purpose: str, redact=lambda s: s) -> QueryError
     return QueryError(f"{purpose}: {first[:500]}", transient=transient, code=code)
 
 
+_CHDB_OPEN = [0]  # chDB clients open in this process (the directory lock is then ours)
+
+
+def _locked_elsewhere(path: Path) -> bool:
+    """Probe chDB's directory lock (flock on <dir>/status) before chDB tries and prints its own error."""
+    import fcntl
+
+    status = path / "status"
+    if not status.exists():
+        return False
+    with open(status, "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    return False
+
+
 def _reason(exc: Exception, target: Target) -> str:
     """A short, secret-free reason for a failed connection."""
     text = str(exc)
@@ -279,6 +303,9 @@ def get_client(settings: Settings | None = None) -> Db:
                 "pip install 'polyledger[embedded]', or point the URL at a server"
             ) from None
         Path(target.path).mkdir(parents=True, exist_ok=True)
+        if not _CHDB_OPEN[0] and _locked_elsewhere(Path(target.path)):
+            raise ConfigError(f"embedded database {target.path} is in use by another process "
+                              "(chDB allows one process per directory); wait for it or use another directory")
         try:
             client = clickhouse_connect.get_client(dsn=f"chdb://{target.path}", settings=session)
         except Exception as exc:
@@ -297,4 +324,6 @@ def get_client(settings: Settings | None = None) -> Db:
             )
         except Exception as exc:
             raise ConfigError(f"cannot reach ClickHouse at {target.describe()}: {_reason(exc, target)}") from None
+    if target.kind == "chdb":
+        _CHDB_OPEN[0] += 1
     return Db(client, settings, target)
