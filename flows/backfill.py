@@ -12,7 +12,7 @@ from flows.ui import gather, summary_table
 from tasks.fanout import run_shard_groups
 from tasks.partitions import Window, parse_day, parse_shards
 from tasks.registry import Outcome
-from tasks.runs import build_ledger_days, fifo_shard_task, plan, reject_out_of_range, stage_days
+from tasks.runs import build_ledger_days, fifo_shard_task, plan, record_resolutions, reject_out_of_range, stage_days
 from tasks.settings import get_settings
 
 
@@ -45,14 +45,18 @@ def ledger_rebuild(start: str | None = None, end: str | None = None, only_missin
 
 @flow(name="fifo-backfill")
 def fifo_backfill(shards: list[str] | None = None, shard_width: int | None = None, only_missing: bool = False,
-                  max_pods_in_flight: int | None = None, fan_out: str = "auto") -> list[Outcome]:
+                  max_pods_in_flight: int | None = None, fan_out: str = "auto", shard_groups: int = 16) -> list:
     """FIFO over wallet shards: threads here, or one fifo-shard deployment run (pod) per shard group."""
     width = shard_width or get_settings().pipeline.shard_width
     todo = plan("fifo", None, None, only_missing, shards or parse_shards(None, width))
     if fan_out == "deployments" or (fan_out == "auto" and deployment.id):
-        return run_shard_groups(todo, flow_run.id, max_pods_in_flight or get_settings().pipeline.max_pods_in_flight)
-    outcomes = gather(fifo_shard_task.map(todo, run_id=flow_run.id), "fifo")
-    summary_table("fifo", outcomes)
+        outcomes = run_shard_groups(todo, flow_run.id, max_pods_in_flight or get_settings().pipeline.max_pods_in_flight,
+                                    shard_groups)
+    else:
+        outcomes = gather(fifo_shard_task.map(todo, run_id=flow_run.id), "fifo")
+        summary_table("fifo", outcomes)
+    if not shards and not only_missing:  # every position is fresh: nightly runs start from these resolutions
+        record_resolutions(flow_run.id)
     return outcomes
 
 

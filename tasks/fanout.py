@@ -21,7 +21,7 @@ def shard_groups(shards: list[str], max_groups: int = MAX_GROUPS) -> list[list[s
     return [shards[i:i + size] for i in range(0, len(shards), size)]
 
 
-def run_shard_groups(shards: list[str], backfill_key: str, max_in_flight: int) -> list:
+def run_shard_groups(shards: list[str], backfill_key: str, max_in_flight: int, groups: int = MAX_GROUPS) -> list:
     """One fifo-shard run per group; idempotency key per backfill and group, so a retried parent reuses runs."""
     name = get_settings().pipeline.fifo_shard_deployment
 
@@ -33,5 +33,5 @@ def run_shard_groups(shards: list[str], backfill_key: str, max_in_flight: int) -
         return run.id
 
     with ThreadPoolExecutor(max_workers=max(1, max_in_flight)) as pool:
-        futures = [pool.submit(one, g) for g in shard_groups(shards)]
+        futures = [pool.submit(one, g) for g in shard_groups(shards, groups)]
         return [f.result() for f in futures]

@@ -13,17 +13,23 @@ def shard_size(db: Db, prefix: str) -> tuple[int, str]:
     return int(row["rows"]), row["fingerprint"]
 
 
+def compute_state(db: Db, state: str, *, ledger_source: str, prefix: str, rows: int) -> None:
+    """Fill a FIFO state table from a ledger (or a subset of it), in slices sized to the memory cap."""
+    s = db.settings
+    parts = sub_shards(rows, s.pipeline.fifo_bytes_per_row, s.clickhouse.max_memory_usage)
+    db.run("create_fifo_state", purpose="create fifo state", idents={"scratch": state})
+    for part in range(parts):  # each slice is one set-based query
+        db.run("insert_fifo_state", purpose=f"fifo {prefix or 'incremental'} slice {part}/{parts}",
+               idents={"scratch": state, "ledger_source": ledger_source}, prefix="0x" + prefix, parts=parts,
+               part=part)
+
+
 def run_shard(db: Db, prefix: str) -> Outcome:
     """Recompute lots and positions of every wallet starting 0x<prefix>, then swap them in and check them."""
     rows, fp = shard_size(db, prefix)
-    s = db.settings
-    parts = sub_shards(rows, s.pipeline.fifo_bytes_per_row, s.clickhouse.max_memory_usage)
     state = db.scratch("fifo_state")
-    db.run("create_fifo_state", purpose="create fifo state", idents={"scratch": state})
     try:
-        for part in range(parts):  # each slice is one set-based query, sized to stay under max_memory_usage
-            db.run("insert_fifo_state", purpose=f"fifo shard {prefix} slice {part}/{parts}",
-                   idents={"scratch": state}, prefix="0x" + prefix, parts=parts, part=part)
+        compute_state(db, state, ledger_source="ledger", prefix=prefix, rows=rows)
         with scratch_like(db, "lots", "lots") as lots, scratch_like(db, "positions", "positions") as pos:
             db.run("insert_lots_from_state", purpose=f"fifo lots {prefix}", idents={"scratch": lots, "state": state})
             db.run("insert_positions_from_state", purpose=f"fifo positions {prefix}",

@@ -10,9 +10,9 @@ from typing import Any
 from prefect import task
 from prefect.tasks import exponential_backoff
 
-from tasks import checks, fifo, ledger, publish, staging, steps
+from tasks import checks, fifo, incremental, ledger, publish, staging, steps
 from tasks.clickhouse import SQL_DIR, get_client
-from tasks.errors import QueryError
+from tasks.errors import CheckFailed, QueryError
 from tasks.log import get_logger
 from tasks.partitions import Window
 from tasks.registry import Outcome
@@ -140,3 +140,28 @@ def swap_next_in() -> None:
 def top_wallets(limit: int = 20) -> list[dict]:
     with get_client() as db:
         return db.rows("select_leaderboard", limit=limit)
+
+
+@task(task_run_name="nightly window")
+def nightly_window(lookback_days: int | None, end: date | None) -> tuple[date, date]:
+    with get_client() as db:
+        return incremental.window(db, lookback_days, end)
+
+
+@task(task_run_name="recompute positions {start}..{end}", **{k: v for k, v in _common.items() if k != "persist_result"})
+def recompute_positions(start: date, end: date, run_id: str = "") -> Outcome:
+    """Recompute positions of wallets that traded in [start, end] and of newly resolved conditions."""
+    with get_client() as db:
+        out = incremental.recompute(db, start, end, run_id)
+    bad = {k: v for k, v in out.violations.items() if v}
+    if bad:
+        raise CheckFailed(f"nightly recompute: check violations {bad}")
+    log.info("nightly_recomputed", wallets=out.rejected_by_reason.get("wallets"),
+             conditions=out.rejected_by_reason.get("conditions"), ledger_rows=out.rows_in)
+    return out
+
+
+@task(task_run_name="record resolutions")
+def record_resolutions(run_id: str = "") -> None:
+    with get_client() as db:
+        incremental.record_resolutions(db, run_id)

@@ -80,7 +80,7 @@ FROM
             condition_id,
             outcome_index,
             arraySort(groupArray((trade_time, event_id, role, token_delta, usdc_delta, fee_amount))) AS ev
-        FROM ${ledger}
+        FROM ${ledger_source}
         WHERE startsWith(wallet, {prefix:String}) AND cityHash64(wallet) % {parts:UInt32} = {part:UInt32}
         GROUP BY wallet, condition_id, outcome_index
     ) AS p

@@ -22,6 +22,7 @@ SELECT
         s.token_amount <= 0 OR s.usdc_amount <= 0, 'non_positive_amount',
         s.fee_amount < 0, 'negative_fee',
         s.usdc_amount > s.token_amount, 'price_above_one',
+        s.fee_amount > s.usdc_amount, 'fee_above_amount',
         s.trade_time < {min_time:DateTime('UTC')} OR s.trade_time > {max_time:DateTime('UTC')}, 'time_out_of_range',
         m.mapped = 0, 'unmapped_token',
         '') AS reason

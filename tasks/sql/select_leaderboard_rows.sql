@@ -7,7 +7,7 @@ SELECT
     countIf(status = 'resolved') AS resolved,
     countIf(status = 'closed') AS closed,
     countIf(status != 'open' AND fifo_pnl_usd > 0) / greatest(countIf(status != 'open'), 1) AS win_rate,
-    avgIf(fifo_pnl_usd / cost_usd, cost_usd > 0) AS avg_roi,
+    ifNotFinite(avgIf(fifo_pnl_usd / cost_usd, cost_usd > 0), 0) AS avg_roi,
     sum(cost_usd + proceeds_usd) AS volume
 FROM ${positions_source}
 GROUP BY wallet

@@ -26,7 +26,7 @@ FROM
     )
     WHERE v.6 = 0
       AND match(wallet, '^0x[0-9a-f]{40}$$') AND fill_role IN ('maker', 'taker') AND v.1 IN ('buy', 'sell')
-      AND v.3 > 0 AND v.2 > 0 AND v.4 >= 0 AND v.2 <= v.3
+      AND v.3 > 0 AND v.2 > 0 AND v.4 >= 0 AND v.2 <= v.3 AND v.4 <= v.2
       AND v.5 IN (SELECT token_id FROM ${token_map})
     GROUP BY wallet
 ) AS r

@@ -65,16 +65,17 @@ def test_each_rejection_reason_is_recorded_with_its_row_and_valid_rows_reach_the
         raw("neg-usdc", w, usdc=-5),
         raw("neg-fee", w, fee=-1),
         raw("above-one", w, usdc=1_000_001, tokens=1_000_000),
+        raw("fee-above", w, side="sell", usdc=1_000, fee=1_001),
         raw("unmapped", w, token="999"),
     ]
     db.insert("raw", rows, RAW_COLUMNS)
     s, l = run_day(db)
-    assert s.rows_in == 10 and s.rows_out == 10
-    assert l.rows_out == 2 and l.rows_rejected == 8
+    assert s.rows_in == 11 and s.rows_out == 11
+    assert l.rows_out == 2 and l.rows_rejected == 9
     assert rejected(db) == {
         "invalid_wallet": ["bad-wallet"], "invalid_role": ["bad-role"], "invalid_side": ["bad-side"],
         "non_positive_amount": ["neg-usdc", "zero-tokens"], "negative_fee": ["neg-fee"],
-        "price_above_one": ["above-one"], "unmapped_token": ["unmapped"],
+        "price_above_one": ["above-one"], "fee_above_amount": ["fee-above"], "unmapped_token": ["unmapped"],
     }
     # buy: -(usdc + fee); sell: usdc - fee; wallets and sides lowercased
     assert ledger_rows(db) == [

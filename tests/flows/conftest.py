@@ -1,0 +1,43 @@
+"""Flow tests: the session's Prefect server, the session's chDB, a fresh database per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+# Retries back off from this base; keep the tests quick (read when tasks.runs is imported).
+os.environ.setdefault("POLYLEDGER_RETRY_DELAY_SECONDS", "0.2")
+
+
+
+@pytest.fixture(scope="session")
+def prefect_api(local_prefect_server, tmp_path_factory) -> Iterator[str]:
+    """Point this process's Prefect client at the session server, with results stored in a temp dir."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_LOCAL_STORAGE_PATH, PREFECT_RESULTS_PERSIST_BY_DEFAULT, \
+        temporary_settings
+
+    storage = tmp_path_factory.mktemp("prefect-results")
+    with temporary_settings(updates={PREFECT_API_URL: local_prefect_server.api_url,
+                                     PREFECT_LOCAL_STORAGE_PATH: str(storage),
+                                     PREFECT_RESULTS_PERSIST_BY_DEFAULT: True}):
+        yield local_prefect_server.api_url
+
+
+@pytest.fixture
+def pipeline_db(prefect_api, chdb_dir, monkeypatch):
+    """A fresh database that the flows (which read settings from the environment) will use."""
+    from tasks.clickhouse import get_client
+    from tasks.schema import init_schema
+    from tasks.settings import get_settings
+
+    monkeypatch.setenv("POLYLEDGER_CLICKHOUSE_URL", f"chdb://{chdb_dir}")
+    monkeypatch.setenv("POLYLEDGER_DATABASE", f"flow_{uuid.uuid4().hex[:8]}")
+    get_settings.cache_clear()
+    db = get_client()
+    init_schema(db)
+    yield db
+    db.close()
+    get_settings.cache_clear()

@@ -1,0 +1,1 @@
+"""Tests of the Kubernetes deployment: manifests, work pool template, Prefect deployments, scripts."""
