@@ -249,20 +249,45 @@ def classify(exc: BaseException, purpose: str, redact=lambda s: s) -> QueryError
 _CHDB_OPEN = [0]  # chDB clients open in this process (the directory lock is then ours)
 
 
-def _locked_elsewhere(path: Path) -> bool:
-    """Probe chDB's directory lock (flock on <dir>/status) before chDB tries and prints its own error."""
+def _locked_elsewhere(path: Path) -> str:
+    """Probe chDB's directory lock (flock on <dir>/status) before chDB tries and prints its own error;
+    returns '' when free, else a description of the holder."""
     import fcntl
 
     status = path / "status"
     if not status.exists():
-        return False
+        return ""
     with open(status, "a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            return True
+            return _lock_holder(status)
         fcntl.flock(fh, fcntl.LOCK_UN)
-    return False
+    return ""
+
+
+def _wait_for_lock(path: Path, seconds: float) -> str:
+    """A process that just closed its last client may release the directory a moment later: wait a little."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        holder = _locked_elsewhere(path)
+        if not holder or time.monotonic() >= deadline:
+            return holder
+        time.sleep(0.2)
+
+
+def _lock_holder(status: Path) -> str:
+    try:
+        inode = status.stat().st_ino
+        for line in Path("/proc/locks").read_text().splitlines():
+            fields = line.split()
+            if len(fields) > 5 and fields[5].endswith(f":{inode}"):
+                return f"process {fields[4]}"
+    except OSError:
+        pass
+    return "another process"
 
 
 def _reason(exc: Exception, target: Target) -> str:
@@ -303,8 +328,9 @@ def get_client(settings: Settings | None = None) -> Db:
                 "pip install 'polyledger[embedded]', or point the URL at a server"
             ) from None
         Path(target.path).mkdir(parents=True, exist_ok=True)
-        if not _CHDB_OPEN[0] and _locked_elsewhere(Path(target.path)):
-            raise ConfigError(f"embedded database {target.path} is in use by another process "
+        holder = "" if _CHDB_OPEN[0] else _wait_for_lock(Path(target.path), ch.chdb_lock_wait_seconds)
+        if holder:
+            raise ConfigError(f"embedded database {target.path} is in use by {holder} "
                               "(chDB allows one process per directory); wait for it or use another directory")
         try:
             client = clickhouse_connect.get_client(dsn=f"chdb://{target.path}", settings=session)

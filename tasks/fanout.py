@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import math
 from concurrent.futures import ThreadPoolExecutor
 
@@ -33,5 +34,6 @@ def run_shard_groups(shards: list[str], backfill_key: str, max_in_flight: int, g
         return run.id
 
     with ThreadPoolExecutor(max_workers=max(1, max_in_flight)) as pool:
-        futures = [pool.submit(one, g) for g in shard_groups(shards, groups)]
+        # each thread runs in a copy of this context so the child runs link to the parent flow run in the UI
+        futures = [pool.submit(contextvars.copy_context().run, one, g) for g in shard_groups(shards, groups)]
         return [f.result() for f in futures]

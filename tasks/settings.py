@@ -38,6 +38,8 @@ class ClickHouseSettings(BaseSettings):
     max_memory_usage: int = Field(8_000_000_000, ge=0, description="per-query memory cap in bytes")
     max_execution_time: int = Field(3600, ge=0, description="per-query time cap in seconds")
     connect_timeout: int = Field(10, ge=1, description="seconds to wait for a server")
+    chdb_lock_wait_seconds: float = Field(
+        15, ge=0, description="embedded: seconds to wait for another process to release the directory")
 
     _check_db = field_validator("database")(lambda cls, v: check_identifier(v))
 

@@ -67,8 +67,8 @@ def test_a_second_process_on_the_same_embedded_directory_gets_a_clear_error(work
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ready"
-        p = cli("status", cwd=workdir, **ENV)
-        one_line_error(p, "in use by another process")
+        p = cli("status", cwd=workdir, POLYLEDGER_CHDB_LOCK_WAIT_SECONDS="1", **ENV)
+        one_line_error(p, f"in use by process {holder.pid}")
     finally:
         holder.kill()
         holder.wait()
