@@ -7,10 +7,14 @@ from tasks.partitions import scratch_like, storage_partitions, sub_shards, swap_
 from tasks.registry import Outcome
 
 
-def shard_size(db: Db, prefix: str) -> tuple[int, str]:
-    """Ledger rows of the shard and a fingerprint of them plus the resolutions (the FIFO cache key)."""
-    row = db.rows("select_shard_rows", purpose=f"size fifo shard {prefix}", prefix="0x" + prefix)[0]
-    return int(row["rows"]), row["fingerprint"]
+def shard_fingerprint(db: Db, prefix: str) -> str:
+    """Fingerprint of the shard's ledger rows plus the resolutions: the FIFO cache key."""
+    return db.scalar("select_shard_fingerprint", purpose=f"fingerprint fifo shard {prefix}", prefix="0x" + prefix)
+
+
+def shard_rows(db: Db, prefix: str) -> int:
+    """Ledger rows of the shard (sizes the memory slices; reads only the wallet column)."""
+    return int(db.scalar("select_shard_rows", purpose=f"size fifo shard {prefix}", prefix="0x" + prefix))
 
 
 def compute_state(db: Db, state: str, *, ledger_source: str, prefix: str, rows: int) -> None:
@@ -26,7 +30,7 @@ def compute_state(db: Db, state: str, *, ledger_source: str, prefix: str, rows: 
 
 def run_shard(db: Db, prefix: str) -> Outcome:
     """Recompute lots and positions of every wallet starting 0x<prefix>, then swap them in and check them."""
-    rows, fp = shard_size(db, prefix)
+    rows = shard_rows(db, prefix)
     state = db.scratch("fifo_state")
     try:
         compute_state(db, state, ledger_source="ledger", prefix=prefix, rows=rows)
@@ -41,7 +45,7 @@ def run_shard(db: Db, prefix: str) -> Outcome:
     finally:
         db.run("drop_scratch", purpose="drop fifo state", idents={"scratch": state})
     violations = check_shard(db, prefix)
-    return Outcome("fifo", prefix, rows_in=rows, rows_out=n_pos, fingerprint=fp,
+    return Outcome("fifo", prefix, rows_in=rows, rows_out=n_pos,
                    violations=violations, rejected_by_reason={"lots": n_lots})
 
 

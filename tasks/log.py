@@ -20,9 +20,11 @@ def _to_prefect(logger, method: str, event: dict) -> dict:
             fields = " ".join(f"{k}={v}" for k, v in event.items() if k not in ("event", "timestamp", "level"))
             getattr(get_run_logger(), method if method in ("info", "warning", "error") else "info")(
                 f"{event.get('event')} {fields}".strip())
+        else:
+            return event
     except Exception:  # logging must never break a run
-        pass
-    return event
+        return event
+    raise structlog.DropEvent  # the Prefect logger has it (console and UI): do not print it twice
 
 
 def configure(level: int = logging.INFO) -> None:

@@ -54,7 +54,7 @@ def _fingerprint_key(stage: str):
             elif stage == "ledger":
                 part, fp = params["a"].isoformat(), ledger.staging_fingerprint(db, params["a"], params["b"])
             else:
-                part, fp = params["prefix"], fifo.shard_size(db, params["prefix"])[1]
+                part, fp = params["prefix"], fifo.shard_fingerprint(db, params["prefix"])
         ident = f"{db.settings.clickhouse.database}|{stage}|{part}|{params.get('b', '')}|{fp}|{CODE}"
         return f"{stage}-{part}-" + hashlib.sha256(ident.encode()).hexdigest()[:24]
     return key

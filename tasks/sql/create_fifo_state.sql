@@ -1,4 +1,5 @@
--- Scratch: one row per position of a shard with its lots as an array, from which lots and positions are cut
+-- Scratch: one row per position of a shard with its lots as parallel arrays; unsorted (written once, read twice
+-- and dropped), MergeTree rather than Memory so it is shared by every replica of a ClickHouse Cloud service
 CREATE TABLE ${scratch}
 (
     wallet String,
@@ -21,9 +22,14 @@ CREATE TABLE ${scratch}
     last_trade DateTime('UTC'),
     cash_flow Int64,
     fifo_pnl Float64,
-    lots Array(Tuple(
-        lot_id String, entry_time DateTime('UTC'), is_maker UInt8, tokens Int64, cost Int64,
-        tokens_sold Int64, proceeds Float64, pnl Float64))
+    lot_id Array(String),
+    lot_time Array(DateTime('UTC')),
+    lot_is_maker Array(UInt8),
+    lot_tokens Array(Int64),
+    lot_cost Array(Int64),
+    lot_sold Array(Int64),
+    lot_proceeds Array(Float64),
+    lot_pnl Array(Float64)
 )
 ENGINE = MergeTree
-ORDER BY (wallet, condition_id, outcome_index)
+ORDER BY tuple()

@@ -21,13 +21,19 @@ SELECT
     res_at AS resolved_at,
     ac.3 + if(is_resolved, ac.1 * (r - ac.2), 0.) AS avg_cost_pnl,
     toUInt32(length(lot_cost)) AS n_buys,
-    toUInt32(countEqual(arrayMap(q -> q < 0, qty), 1)) AS n_sells,
-    ev[1].1 AS first_trade,
-    ev[-1].1 AS last_trade,
+    toUInt32(length(qty) - length(lot_cost)) AS n_sells,
+    ev.1[1] AS first_trade,
+    ev.1[-1] AS last_trade,
     arraySum(cash) AS cash_flow,
     arraySum(lot_pnl) + if(is_resolved, uncovered_proceeds - uncovered_tokens * r, 0.) AS fifo_pnl,
-    arrayMap((b, c, s, p, pnl) -> (b.2, b.1, toUInt8(b.3 = 'maker'), b.4, c, s, p, pnl),
-             buys, lot_cost, lot_sold, lot_proceeds, lot_pnl) AS lots
+    arrayFilter((x, q) -> q > 0, ev.2, qty) AS lot_id,
+    arrayFilter((x, q) -> q > 0, ev.1, qty) AS lot_time,
+    arrayFilter((x, q) -> q > 0, arrayMap(x -> toUInt8(x = 'maker'), ev.3), qty) AS lot_is_maker,
+    lot_tokens,
+    lot_cost,
+    lot_sold,
+    lot_proceeds,
+    lot_pnl
 FROM
 (
     SELECT
@@ -38,41 +44,40 @@ FROM
         res.resolved AS is_resolved,
         if(res.resolved, res.payout_at[p.outcome_index + 1], 0.) AS r,
         if(res.resolved, res.resolved_at, NULL) AS res_at,
-        arrayMap(e -> e.4, ev) AS qty,
-        arrayMap(e -> e.5, ev) AS cash,
+        ev.4 AS qty,
+        ev.5 AS cash,
         arrayCumSumNonNegative(qty) AS inventory,
         arrayCumSum(arrayMap(q -> greatest(q, 0), qty)) AS cum_buy,
         arrayMap((b, v) -> b - v, cum_buy, inventory) AS cum_matched,
         cum_matched[-1] AS matched_total,
         -arraySum(arrayMap(q -> least(q, 0), qty)) AS sold_total,
         arrayMap((m, pm) -> m - pm, cum_matched, arrayPopBack(arrayPushFront(cum_matched, 0))) AS matched_step,
-        -- lots, in order
-        arrayFilter(e -> e.4 > 0, ev) AS buys,
+        -- lots, in order: tokens, cost (usdc + fee), end on the cumulative-buy axis
+        arrayFilter(q -> q > 0, qty) AS lot_tokens,
+        arrayFilter((c, q) -> q > 0, arrayMap(c -> -c, cash), qty) AS lot_cost,
         arrayFilter((b, q) -> q > 0, cum_buy, qty) AS lot_end,
-        arrayMap(b -> -b.5, buys) AS lot_cost,
-        arrayMap((e, b) -> least(e, matched_total) - least(e - b.4, matched_total), lot_end, buys) AS lot_sold,
-        -- merged boundaries: sells (kind 0) carry their price; lots (kind 1) take the next sell's price
+        arrayMap((e, t) -> least(e, matched_total) - least(e - t, matched_total), lot_end, lot_tokens) AS lot_sold,
+        -- merged boundaries: matched sells (kind 0) carry their price; lots (kind 1) take the next sell's price
         arraySort(arrayConcat(
-            arrayFilter(t -> t.2 = 0 AND t.4 > 0,
-                arrayMap((m, q, c, s) -> (m, toUInt8(if(q < 0, 0, 2)), if(q < 0, c / -q, 0.), s, toUInt64(0)),
-                         cum_matched, qty, cash, matched_step)),
-            arrayMap((e, j) -> (least(e, matched_total), toUInt8(1), 0., toInt64(0), toUInt64(j)),
-                     lot_end, arrayEnumerate(lot_end)))) AS pts,
-        arrayMap(t -> t.1, pts) AS px,
-        arrayMap(t -> t.2, pts) AS pk,
-        arrayReverseFill((pr, k) -> k = 0, arrayMap(t -> t.3, pts), pk) AS pprice,
+            arrayFilter((t, q, s) -> q < 0 AND s > 0,
+                        arrayMap((m, q, c) -> (m, toUInt8(0), c / greatest(-q, 1)), cum_matched, qty, cash),
+                        qty, matched_step),
+            arrayMap(e -> (least(e, matched_total), toUInt8(1), 0.), lot_end))) AS pts,
+        pts.1 AS px,
+        pts.2 AS pk,
+        arrayReverseFill((pr, k) -> k = 0, pts.3, pk) AS pprice,
         arrayCumSum(arrayMap((x, x0, pr) -> (x - x0) * pr, px, arrayPopBack(arrayPushFront(px, 0)), pprice)) AS pcum,
         arrayFilter((c, k) -> k = 1, pcum, pk) AS lot_pcum,
         arrayMap((c, c0) -> c - c0, lot_pcum, arrayPopBack(arrayPushFront(lot_pcum, 0.))) AS lot_proceeds,
         -- SPEC 4 steps 4-5: resolved lots settle at r, closed ones realize all, open ones the sold part
-        arrayMap((b, c, s, pr) -> multiIf(is_resolved, pr + (b.4 - s) * r - c, s = b.4, pr - c, pr - s * (c / b.4)),
-                 buys, lot_cost, lot_sold, lot_proceeds) AS lot_pnl,
-        -- average cost: state (amount, avg price, realized) over the same ordered events, fees ignored
-        arrayFold((acc, e) -> if(e.4 > 0,
-                (acc.1 + e.4, (acc.2 * acc.1 + (-e.5 - e.6)) / (acc.1 + e.4), acc.3),
-                (acc.1 - least(-e.4, acc.1), acc.2,
-                 acc.3 + least(-e.4, acc.1) * ((e.5 + e.6) / -e.4 - acc.2))),
-            ev, (toInt64(0), toFloat64(0), toFloat64(0))) AS ac
+        arrayMap((t, c, s, pr) -> multiIf(is_resolved, pr + (t - s) * r - c, s = t, pr - c, pr - s * (c / t)),
+                 lot_tokens, lot_cost, lot_sold, lot_proceeds) AS lot_pnl,
+        -- average cost: state (amount, avg price, realized) over (quantity, gross usdc), fees ignored
+        arrayFold((acc, q, u) -> if(q > 0,
+                (acc.1 + q, (acc.2 * acc.1 + u) / (acc.1 + q), acc.3),
+                (acc.1 - least(-q, acc.1), acc.2, acc.3 + least(-q, acc.1) * (u / -q - acc.2))),
+            qty, arrayMap((q, c, f) -> if(q > 0, -c - f, c + f), qty, cash, ev.6),
+            (toInt64(0), toFloat64(0), toFloat64(0))) AS ac
     FROM
     (
         SELECT

@@ -4,18 +4,19 @@ SELECT
     wallet,
     condition_id,
     outcome_index,
-    lot.lot_id,
-    lot.entry_time,
-    lot.tokens,
-    lot.cost / 1e6 AS cost_usd,
-    lot.tokens_sold,
-    lot.proceeds / 1e6 AS sell_proceeds_usd,
-    lot.tokens - lot.tokens_sold AS tokens_held,
-    if(resolved, lot.proceeds + (lot.tokens - lot.tokens_sold) * payout, lot.proceeds) / 1e6 AS exit_value_usd,
-    lot.pnl / 1e6 AS pnl_usd,
-    pnl_usd / cost_usd AS roi,
-    multiIf(resolved, 'resolved', lot.tokens_sold = lot.tokens, 'closed', 'open') AS status,
+    lot_id,
+    lot_time,
+    lot_tokens,
+    lot_cost / 1e6,
+    lot_sold,
+    lot_proceeds / 1e6,
+    lot_tokens - lot_sold AS held,
+    if(resolved, lot_proceeds + held * payout, lot_proceeds) / 1e6,
+    lot_pnl / 1e6,
+    lot_pnl / lot_cost,
+    multiIf(resolved, 'resolved', lot_sold = lot_tokens, 'closed', 'open'),
     resolved_at,
-    lot.is_maker
+    lot_is_maker
 FROM ${state}
-ARRAY JOIN lots AS lot
+ARRAY JOIN lot_id, lot_time, lot_is_maker, lot_tokens, lot_cost, lot_sold, lot_proceeds, lot_pnl
+SETTINGS max_partitions_per_insert_block = 0  -- a nightly run may touch all 256 wallet partitions
