@@ -23,7 +23,7 @@ pull:
   - prefect.deployments.steps.set_working_directory:
       directory: {REPO}
 deployments:
-  - name: fifo-shard
+  - name: e2e-fifo-shard
     entrypoint: flows/fifo_shard.py:fifo_shard
     work_pool: {{name: {POOL}}}
   - name: e2e
@@ -37,7 +37,9 @@ deployments:
 def env(local_prefect_server, tmp_path) -> dict[str, str]:
     e = local_prefect_server.cli_env()
     e.update(POLYLEDGER_CLICKHOUSE_URL=f"chdb://{tmp_path / 'chdb'}", PREFECT_WORKER_QUERY_SECONDS="1",
-             PREFECT_WORKER_PREFETCH_SECONDS="1", PREFECT_LOGGING_LEVEL="WARNING")
+             PREFECT_WORKER_PREFETCH_SECONDS="1", PREFECT_LOGGING_LEVEL="WARNING",
+             # its own child deployment, so the Kubernetes deployment tests on the same server are undisturbed
+             POLYLEDGER_FIFO_SHARD_DEPLOYMENT="fifo-shard/e2e-fifo-shard")
     e = {k: v for k, v in e.items() if k != "POLYLEDGER_DATABASE"}
     return e
 
@@ -100,7 +102,7 @@ def test_fifo_backfill_runs_each_shard_group_as_a_child_deployment_run(env, loca
         os.killpg(worker.pid, 15)
         worker.wait(timeout=30)
         worker_log.close()
-    assert len(kids) == 4 and all(d == "fifo-shard" and s == "Completed" for d, _, s in kids), kids
+    assert len(kids) == 4 and all(d == "e2e-fifo-shard" and s == "Completed" for d, _, s in kids), kids
     assert sorted(sh for _, group, _ in kids for sh in group) == list("0123456789abcdef")
     status = run(cli + ["status"], env, tmp_path)
     assert "fifo: 16 done, 0 failed, 0 running, 0 missing; 932 rows" in status, status

@@ -35,6 +35,28 @@ def build(db, first: date, last: date) -> None:
         assert not any(out.violations.values()), out.violations
 
 
+def reference_totals(db) -> tuple[float, float]:
+    """Total FIFO and average-cost PnL (USD) from tests/reference.py over the ledger."""
+    import json
+    from collections import defaultdict
+
+    from reference import Event, fifo as ref_fifo, payout_for
+
+    events = defaultdict(list)
+    for w, c, o, t, e, r, td, ud, fee in db.sql(
+            f"SELECT wallet, condition_id, outcome_index, trade_time, event_id, role, token_delta, usdc_delta, "
+            f"fee_amount FROM {db.table('ledger')}"):
+        events[(w, c, o)].append(Event(t, e, r, td, ud, fee))
+    payouts = {c: json.loads(p) for c, p in db.sql(f"SELECT condition_id, payout_numerators FROM "
+                                                 f"{db.table('resolutions')} FINAL")}
+    total_fifo = total_avg = 0
+    for (w, c, o), evs in events.items():
+        pos, _ = ref_fifo(evs, payout_for(payouts.get(c), o))
+        total_fifo += pos.fifo_pnl
+        total_avg += pos.avg_cost_pnl
+    return float(total_fifo) / 1e6, float(total_avg) / 1e6
+
+
 def test_the_real_nobel_sample_ends_as_1500_fills_and_932_positions(make_db):
     db = make_db("nobel")
     assert ingest(db, "token-map", NOBEL / "token_map.csv").loaded == {"pm_token_to_condition_map": 37}
@@ -47,6 +69,12 @@ def test_the_real_nobel_sample_ends_as_1500_fills_and_932_positions(make_db):
     assert count(db, "positions") == 932
     wallets = db.sql(f"SELECT uniqExact(wallet) FROM {db.table('ledger')}")[0][0]
     assert wallets == 665
+    # the SQL totals agree with the plain-Python reference of SPEC 4 run over the same ledger, position by position
+    ref_fifo, ref_avg = reference_totals(db)
+    sql_fifo, sql_avg = db.sql(f"SELECT sum(fifo_pnl_usd), sum(avg_cost_pnl_usd) FROM {db.table('positions')}")[0]
+    assert abs(sql_fifo - ref_fifo) < 1e-6 and abs(sql_avg - ref_avg) < 1e-6
+    # the figures the README quotes, to the cent
+    assert (round(sql_fifo, 2), round(sql_avg, 2)) == (round(float(ref_fifo), 2), round(float(ref_avg), 2))
     # ingesting the same file again changes nothing downstream: exact repeats collapse
     ingest(db, "trades", NOBEL / "trades.csv")
     build(db, date(2025, 10, 10), date(2025, 10, 10))

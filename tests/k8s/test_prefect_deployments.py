@@ -26,7 +26,8 @@ ENTRYPOINTS = {
 
 async def _read_back(api_url: str) -> dict[str, Any]:
     async with PrefectClient(api=api_url) as client:
-        deployments = await client.read_deployments()
+        # the session's server also holds other tests' deployments (process pools): only ours count here
+        deployments = [d for d in await client.read_deployments() if d.work_pool_name == POOL]
         pool = await client.read_work_pool(POOL)
         # How run_deployment() and `prefect deployment run` address a deployment.
         full_names = {}
