@@ -50,7 +50,7 @@ def pipeline_nightly(db, lookback: int, last: date) -> dict:
     out = incremental.recompute(db, start, stop)
     assert not any(out.violations.values()), out.violations
     _publish(db, checks, publish)
-    return {"wallets_recomputed": out.rejected_by_reason["wallets"], "ledger_rows_recomputed": out.rows_in,
+    return {"wallets_recomputed": out.counts["wallets"], "ledger_rows_recomputed": out.rows_in,
             "partitions_rewritten": out.rows_out}
 
 

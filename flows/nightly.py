@@ -19,5 +19,5 @@ def nightly_incremental(lookback_days: int | None = None, end: str | None = None
     ledger_rebuild(start.isoformat(), stop.isoformat())
     out = recompute_positions(start, stop, flow_run.id)
     validate_and_publish()
-    return {"start": start.isoformat(), "end": stop.isoformat(), **out.rejected_by_reason,
+    return {"start": start.isoformat(), "end": stop.isoformat(), **out.counts,
             "partitions_rewritten": out.rows_out}

@@ -1,8 +1,23 @@
-"""Synthetic Polymarket data for the three source tables, generated in SQL from hashes of (seed, n)."""
+"""Synthetic Polymarket data for the three source tables, generated in SQL from hashes of (seed, n).
+
+The model (each step one .sql file, run inside ClickHouse: 20M fills take one to two minutes on 2 cores):
+- markets (insert_generated_markets): events with a start day and a heavy-tailed life inside the range; a quarter
+  are neg-risk groups of 3-6 conditions of which exactly one resolves [1,0], the rest binary [1,0]/[0,1], a few
+  split [1,1]; ~12% still open (no resolution). One token per outcome, token ids as decimal strings.
+- positions (insert_generated_positions): runs of 1-149 fills of one wallet in one token, wallets drawn
+  heavy-tailed (a few whales, many small wallets), inside the market's life.
+- fills (insert_generated_fills): buys first then sells (some sells exceed holdings), prices drifting to the
+  payout, mostly zero fees, maker and taker rows, mixed-case sides; some re-ingested 2-3 times with later
+  insert_times (a quarter of those with changed amounts in the latest copy), some deleted by a last copy.
+- invalid rows (insert_generated_bad_rows): a few per rejection reason of SPEC 3.2.
+Everything, insert_time included, derives from the seed, so a seed always gives the same tables. The stats are
+computed from the generator's own plan, so they describe this call even when the tables already held data.
+"""
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -65,11 +80,8 @@ def generate(db: Db, *, fills: int, seed: int = 7, start: date = date(2025, 1, 1
     finally:
         for name in (markets, positions):
             db.run("drop_scratch", purpose="drop generator scratch", idents={"scratch": name})
-    bad: dict[str, int] = {}
-    for reason in BAD_RULES:
-        bad[reason] = bad.get(reason, 0) + sizes["per_reason"]
-    if not sizes["per_reason"]:
-        bad = {}
+    per_reason = sizes["per_reason"]
+    bad = {reason: n * per_reason for reason, n in Counter(BAD_RULES).items()} if per_reason else {}
     out = {k: int(v) for k, v in stats.items()}
     out.update(
         seed=seed, first_day=start.isoformat(), days=days,

@@ -23,6 +23,7 @@ class Outcome:
     fingerprint: str = ""
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     violations: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # stage-specific tallies (lots, wallets, conditions)
 
 
 def now() -> datetime:

@@ -156,8 +156,8 @@ def recompute_positions(start: date, end: date, run_id: str = "") -> Outcome:
     bad = {k: v for k, v in out.violations.items() if v}
     if bad:
         raise CheckFailed(f"nightly recompute: check violations {bad}")
-    log.info("nightly_recomputed", wallets=out.rejected_by_reason.get("wallets"),
-             conditions=out.rejected_by_reason.get("conditions"), ledger_rows=out.rows_in)
+    log.info("nightly_recomputed", wallets=out.counts.get("wallets"),
+             conditions=out.counts.get("conditions"), ledger_rows=out.rows_in)
     return out
 
 

@@ -11,7 +11,10 @@ FROM
         token_amount, fee_amount, trade_time, transaction_hash, insert_time, is_deleted
     FROM ${raw}
     WHERE trade_time < {min_time:DateTime('UTC')} OR trade_time > {max_time:DateTime('UTC')}
-    ORDER BY insert_time DESC, cityHash64(usdc_amount, token_amount, fee_amount, is_deleted) DESC
+    -- the staging version: latest insert_time, ties broken by the same content hash
+    ORDER BY insert_time DESC,
+             bitAnd(cityHash64(event_id, ${raw}.trader_wallet, ${raw}.role, ${raw}.side, token_id, usdc_amount,
+                               token_amount, fee_amount, trade_time, transaction_hash, is_deleted), 1048575) DESC
     LIMIT 1 BY event_id, trader_wallet, role
 )
 WHERE is_deleted = 0

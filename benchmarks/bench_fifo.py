@@ -1,0 +1,101 @@
+"""Exact FIFO (ours) vs the seed's approximate SQL and its 100-wallet batches, plus leaderboard latency (not a test).
+
+    python benchmarks/bench_fifo.py --sizes 1000000,5000000,20000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import stages  # noqa: E402
+from common import (environment, human, in_child, load_now, machine_name, parse_sizes, Scratch,  # noqa: E402
+                    stale_stages, write_results)
+
+
+def bench_size(fills: int, args: argparse.Namespace) -> dict:
+    with Scratch(args.tmp, f"fifo-{fills}", args.keep) as path:
+        gen = in_child(stages.generate_data, path, fills, args.seed)
+        stats = gen["stats"]
+        print(f"  generated {human(fills)} fills ({human(stats['raw_rows'])} raw rows) in {gen['seconds']} s", flush=True)
+        setup = in_child(stages.build_ledger, path, stats)
+        rows = setup["ledger_rows"]
+        print(f"  ledger of {human(rows)} rows built (staging {setup['staging_seconds']} s, "
+              f"ledger {setup['ledger_seconds']} s)", flush=True)
+        result = {"fills": fills, "ledger_rows": rows, "wallets": stats["wallets"], "positions_generated":
+                  stats["positions"], "generate_seconds": gen["seconds"], "setup": setup}
+        for name, fn, extra in (("ours", stages.ours_fifo, ()), ("approx", stages.approx_fifo, ()),
+                                ("batches", stages.batch_fifo, (args.batches, args.batch_size, args.seed))):
+            load = load_now()
+            out = in_child(fn, path, *extra)
+            out["load_average_before"] = load
+            if name == "batches":
+                out["extrapolated_fills_per_second"] = round(rows / out["extrapolated_seconds"])
+                print(f"  {name:8s} {out['sampled_batches']} x {out['batch_size']} wallets: median "
+                      f"{out['median_batch_seconds']} s/batch, {human(out['fills_per_second'])} fills/s, "
+                      f"extrapolated {out['extrapolated_seconds']} s for {out['batches_for_all_wallets']} batches",
+                      flush=True)
+            else:
+                out["fills_per_second"] = round(rows / out["seconds"])
+                print(f"  {name:8s} {out['seconds']:8.2f} s  {human(out['fills_per_second'])} fills/s  "
+                      f"peak RSS {out['peak_rss_mb']:.0f} MB", flush=True)
+            result[name] = out
+        board = in_child(stages.leaderboard, path, args.runs)
+        result["leaderboard"] = board
+        print(f"  leaderboard top-100: median {board['median_ms']} ms of {board['latencies_ms']}", flush=True)
+    ours, approx, batches = result["ours"], result["approx"], result["batches"]
+    result["ratios"] = {
+        "ours_over_approx_time": round(ours["seconds"] / approx["seconds"], 3),  # target <= 1.0, aim 0.5
+        "ours_over_batch_fills_per_second": round(ours["fills_per_second"] / batches["fills_per_second"], 2),  # >= 5
+        "ours_over_batch_extrapolated_time": round(ours["seconds"] / batches["extrapolated_seconds"], 4),
+    }
+    result["targets_met"] = {
+        "exact_no_slower_than_approx": result["ratios"]["ours_over_approx_time"] <= 1.0,
+        "five_times_batch_fills_per_second": result["ratios"]["ours_over_batch_fills_per_second"] >= 5,
+        "leaderboard_under_1s": board["median_ms"] < 1000,
+        "conservation_holds": not ours["violations"],
+    }
+    print(f"  ratios {result['ratios']}  targets {result['targets_met']}", flush=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", default="1000000,5000000,20000000", help="generated fill counts, comma-separated")
+    p.add_argument("--seed", type=int, default=7, help="generator seed (also picks the sampled batches)")
+    p.add_argument("--batches", type=int, default=20, help="sampled batches for the batch method")
+    p.add_argument("--batch-size", type=int, default=100, help="wallets per batch")
+    p.add_argument("--runs", type=int, default=5, help="leaderboard query runs (median reported)")
+    p.add_argument("--machine", default=machine_name(), help="label for the results file")
+    p.add_argument("--tmp", default=None, help="where the throw-away chDB directories go (default: system tmp)")
+    p.add_argument("--keep", action="store_true", help="keep the chDB directories")
+    args = p.parse_args(argv)
+    payload = {"benchmark": "fifo", "machine": args.machine, "seed": args.seed, **environment(),
+               "method": {
+                   "ours": "tasks.fifo.run_shard for shards 0-f, serially (includes scratch tables, partition swaps "
+                           "and the conservation/sanity checks run_shard performs)",
+                   "approx": "benchmarks/seed/fifo_approx.sql over all wallets in one INSERT into a scratch table",
+                   "batches": "the same SQL with wallet IN (<batch_size> wallets), on a random sample of batches, "
+                              "extrapolated to every wallet",
+                   "leaderboard": "benchmarks/sql/select_leaderboard_top100.sql on the published view after "
+                                  "tasks.publish.stage_next + swap_next_in; median of --runs",
+                   "fills_per_second": "ledger rows / seconds",
+                   "peak_rss_mb": "peak RSS of the stage's own process (each stage runs in a fresh process)",
+               },
+               "results": []}
+    for size in parse_sizes(args.sizes):
+        print(f"fifo @ {human(size)} fills", flush=True)
+        payload["results"].append(bench_size(size, args))
+        payload["stages_on_changed_code"] = stale_stages(payload)  # tasks/ edited mid-run: rerun those
+        out = write_results("fifo", args.machine, payload)
+    if payload["stages_on_changed_code"]:
+        print(f"WARNING: tasks/ changed during the run; stages measured on other code: {payload['stages_on_changed_code']}")
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
