@@ -13,11 +13,15 @@ completion. A small Python subprocess then opens the directory and prints a hash
 (`SELECT * ... ORDER BY`) and the integrity counts; the resumed directory must match the reference exactly and no
 table may hold duplicate or missing rows.
 
-Kill points: `staging`, `ledger` (after the first partition of that stage finished), `fifo:N` (after N shards
-finished), `publish` (validate-and-publish has begun), `t:SECONDS` (a fixed delay after start).
+Kill points: `staging`, `ledger` (after the first partition of that stage finished), `staging:N`, `ledger:N`,
+`fifo:N` (after N partitions of the stage finished), `publish` (validate-and-publish has begun), `t:SECONDS` (a fixed
+delay after start); `+SECONDS` kills that much later, inside the next partition's work (`ledger+0.3`).
+Data: `generated` (tasks.generate, several days), `nobel` (the real sample, one day), `flowdata` (tests/flowdata.py).
 Uses PREFECT_API_URL if set, else starts a local Prefect server for the duration of the script. Each directory has
 its own PREFECT_HOME, so the rerun sees the killed run's cached task results (that is what resume means), and no
-other directory's.
+other directory's (see docs/reliability.md: task cache keys do not identify the database directory).
+`--workers 1` (the default) runs one task at a time: with more threads, a run can fail on its own directory lock
+(docs/reliability.md, bugs found).
 """
 
 from __future__ import annotations
@@ -257,7 +261,7 @@ def interrupted_run(workdir: Path, env: dict[str, str], spec: dict, point: str, 
                     watch.feed(line)
                 elif proc.poll() is not None:
                     break
-                elif timed:
+                else:  # timed: no line yet; untimed: end of output, the process is exiting
                     time.sleep(0.05)
                 if watch.triggered(point, time.monotonic() - t0):
                     time.sleep(float(point.partition("+")[2] or 0))  # "ledger+0.5": half a second into the stage

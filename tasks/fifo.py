@@ -17,27 +17,33 @@ def shard_rows(db: Db, prefix: str) -> int:
     return int(db.scalar("select_shard_rows", purpose=f"size fifo shard {prefix}", prefix="0x" + prefix))
 
 
-def compute_into(db: Db, lots: str, positions: str, *, ledger_source: str, prefix: str, rows: int) -> None:
-    """Insert the lots and positions of every position in `ledger_source` matching the prefix into two scratch
-    tables, in slices (cityHash64(wallet) % k) sized to stay under the memory cap."""
+def compute_state(db: Db, state: str, *, ledger_source: str, prefix: str, rows: int) -> None:
+    """Fill a FIFO state table from a ledger (or a subset of it), in slices sized to the memory cap."""
     s = db.settings
     parts = sub_shards(rows, s.pipeline.fifo_bytes_per_row, s.clickhouse.max_memory_usage)
-    for part in range(parts):
-        for name, target in (("insert_fifo_lots", lots), ("insert_fifo_positions", positions)):
-            db.run(name, purpose=f"fifo {prefix or 'incremental'} {name.split('_')[-1]} slice {part}/{parts}",
-                   idents={"scratch": target, "ledger_source": ledger_source}, prefix="0x" + prefix, parts=parts,
-                   part=part)
+    db.run("create_fifo_state", purpose="create fifo state", idents={"scratch": state})
+    for part in range(parts):  # each slice is one set-based query
+        db.run("insert_fifo_state", purpose=f"fifo {prefix or 'incremental'} slice {part}/{parts}",
+               idents={"scratch": state, "ledger_source": ledger_source}, prefix="0x" + prefix, parts=parts,
+               part=part)
 
 
 def run_shard(db: Db, prefix: str) -> Outcome:
     """Recompute lots and positions of every wallet starting 0x<prefix>, then swap them in and check them."""
     rows = shard_rows(db, prefix)
-    with scratch_like(db, "lots", "lots") as lots, scratch_like(db, "positions", "positions") as pos:
-        compute_into(db, lots, pos, ledger_source="ledger", prefix=prefix, rows=rows)
-        n_lots = int(db.scalar("select_count", idents={"scratch": lots}))
-        n_pos = int(db.scalar("select_count", idents={"scratch": pos}))
-        swap_in(db, "lots", lots, storage_partitions(prefix))
-        swap_in(db, "positions", pos, storage_partitions(prefix))
+    state = db.scratch("fifo_state")
+    try:
+        compute_state(db, state, ledger_source="ledger", prefix=prefix, rows=rows)
+        with scratch_like(db, "lots", "lots") as lots, scratch_like(db, "positions", "positions") as pos:
+            db.run("insert_lots_from_state", purpose=f"fifo lots {prefix}", idents={"scratch": lots, "state": state})
+            db.run("insert_positions_from_state", purpose=f"fifo positions {prefix}",
+                   idents={"scratch": pos, "state": state})
+            n_lots = int(db.scalar("select_count", idents={"scratch": lots}))
+            n_pos = int(db.scalar("select_count", idents={"scratch": pos}))
+            swap_in(db, "lots", lots, storage_partitions(prefix))
+            swap_in(db, "positions", pos, storage_partitions(prefix))
+    finally:
+        db.run("drop_scratch", purpose="drop fifo state", idents={"scratch": state})
     violations = check_shard(db, prefix)
     return Outcome("fifo", prefix, rows_in=rows, rows_out=n_pos,
                    violations=violations, counts={"lots": n_lots})
