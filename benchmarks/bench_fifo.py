@@ -5,18 +5,17 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import stages  # noqa: E402
-from common import (environment, human, in_child, load_now, machine_name, parse_sizes, Scratch,  # noqa: E402
+from common import (base_parser, environment, human, in_child, load_now, parse_sizes, Scratch,  # noqa: E402
                     stale_stages, write_results)
 
 
-def bench_size(fills: int, args: argparse.Namespace) -> dict:
+def bench_size(fills: int, args) -> dict:
     with Scratch(args.tmp, f"fifo-{fills}", args.keep) as path:
         gen = in_child(stages.generate_data, path, fills, args.seed)
         stats = gen["stats"]
@@ -63,15 +62,10 @@ def bench_size(fills: int, args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--sizes", default="1000000,5000000,20000000", help="generated fill counts, comma-separated")
-    p.add_argument("--seed", type=int, default=7, help="generator seed (also picks the sampled batches)")
+    p = base_parser(__doc__, "1000000,5000000,20000000", "generated fill counts, comma-separated")
     p.add_argument("--batches", type=int, default=20, help="sampled batches for the batch method")
     p.add_argument("--batch-size", type=int, default=100, help="wallets per batch")
     p.add_argument("--runs", type=int, default=5, help="leaderboard query runs (median reported)")
-    p.add_argument("--machine", default=machine_name(), help="label for the results file")
-    p.add_argument("--tmp", default=None, help="where the throw-away chDB directories go (default: system tmp)")
-    p.add_argument("--keep", action="store_true", help="keep the chDB directories")
     args = p.parse_args(argv)
     payload = {"benchmark": "fifo", "machine": args.machine, "seed": args.seed, **environment(),
                "method": {

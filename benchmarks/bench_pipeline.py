@@ -5,14 +5,13 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import stages  # noqa: E402
-from common import (environment, human, in_child, load_now, machine_name, parse_sizes, Scratch,  # noqa: E402
+from common import (base_parser, environment, human, in_child, load_now, parse_sizes, Scratch,  # noqa: E402
                     stale_stages, write_results)
 
 # Raw rows per generated fill with the generator's default fates (duplicates, deletes): ~1.099.
@@ -53,12 +52,7 @@ def bench_size(raw_rows: int, seed: int, base: str | None, keep: bool) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--sizes", default="1000000,10000000", help="raw row counts, comma-separated")
-    p.add_argument("--seed", type=int, default=7, help="generator seed")
-    p.add_argument("--machine", default=machine_name(), help="label for the results file")
-    p.add_argument("--tmp", default=None, help="where the throw-away chDB directories go (default: system tmp)")
-    p.add_argument("--keep", action="store_true", help="keep the chDB directories")
+    p = base_parser(__doc__, "1000000,10000000", "raw row counts, comma-separated")
     args = p.parse_args(argv)
     payload = {"benchmark": "pipeline", "machine": args.machine, "seed": args.seed, **environment(),
                "method": {

@@ -153,6 +153,19 @@ def write_results(kind: str, machine: str, payload: dict) -> Path:
     return out
 
 
+def base_parser(doc: str | None, sizes: str, sizes_help: str) -> "argparse.ArgumentParser":
+    """The options every benchmark takes: --sizes, --seed, --machine, --tmp, --keep."""
+    import argparse
+
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", default=sizes, help=sizes_help)
+    p.add_argument("--seed", type=int, default=7, help="generator seed")
+    p.add_argument("--machine", default=machine_name(), help="label for the results file")
+    p.add_argument("--tmp", default=None, help="where the throw-away chDB directories go (default: system tmp)")
+    p.add_argument("--keep", action="store_true", help="keep the chDB directories")
+    return p
+
+
 def parse_sizes(text: str) -> list[int]:
     return [int(float(s)) for s in text.split(",") if s.strip()]
 
