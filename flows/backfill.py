@@ -8,7 +8,7 @@ from prefect import flow, unmapped
 from prefect.runtime import deployment, flow_run
 
 from flows.publish import validate_and_publish
-from flows.ui import gather, summary_table
+from flows.ui import gather, local_runner, summary_table
 from tasks.fanout import run_shard_groups
 from tasks.partitions import Window, parse_day, parse_shards
 from tasks.registry import Outcome
@@ -20,7 +20,7 @@ def _day(text: str | None) -> date | None:
     return parse_day(text) if text else None
 
 
-@flow(name="staging-backfill")
+@flow(name="staging-backfill", task_runner=local_runner())
 def staging_backfill(start: str | None = None, end: str | None = None, only_missing: bool = False) -> list[Outcome]:
     """Stage raw fills day chunk by day chunk (and reject out-of-range times)."""
     window = Window.now()
@@ -31,7 +31,7 @@ def staging_backfill(start: str | None = None, end: str | None = None, only_miss
     return outcomes
 
 
-@flow(name="ledger-rebuild")
+@flow(name="ledger-rebuild", task_runner=local_runner())
 def ledger_rebuild(start: str | None = None, end: str | None = None, only_missing: bool = False) -> list[Outcome]:
     """Rebuild ledger and rejected rows day chunk by day chunk."""
     window = Window.now()
@@ -43,7 +43,7 @@ def ledger_rebuild(start: str | None = None, end: str | None = None, only_missin
     return outcomes
 
 
-@flow(name="fifo-backfill")
+@flow(name="fifo-backfill", task_runner=local_runner())
 def fifo_backfill(shards: list[str] | None = None, shard_width: int | None = None, only_missing: bool = False,
                   max_pods_in_flight: int | None = None, fan_out: str = "auto", shard_groups: int = 16) -> list:
     """FIFO over wallet shards: threads here, or one fifo-shard deployment run (pod) per shard group."""

@@ -12,11 +12,11 @@ from tasks.runs import stage_next, swap_next_in, top_wallets, validate
 @flow(name="validate-and-publish", log_prints=True)
 def validate_and_publish() -> str:
     """Copy the outputs into _next, check them, publish only if every check passes."""
-    stage_next()
+    marker = stage_next()
     report = validate("next")
     validation_report(report)
     if not report.passed:
         raise CheckFailed(f"validation failed, publication unchanged: {report.failures()}", report.markdown())
-    swap_next_in()
+    swap_next_in(marker)
     leaderboard_table(top_wallets(20))
     return report.markdown()

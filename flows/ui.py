@@ -8,8 +8,17 @@ from prefect.artifacts import create_markdown_artifact, create_progress_artifact
     update_progress_artifact
 from prefect.futures import PrefectFuture, as_completed
 
+from prefect.task_runners import ThreadPoolTaskRunner
+
 from tasks.checks import Report
 from tasks.registry import Outcome
+
+
+def local_runner() -> ThreadPoolTaskRunner:
+    """Partitions run in threads, POLYLEDGER_CONCURRENCY at a time (each with its own ClickHouse client)."""
+    from tasks.settings import get_settings
+
+    return ThreadPoolTaskRunner(max_workers=get_settings().pipeline.concurrency)
 
 
 def gather(futures: Iterable[PrefectFuture], stage: str) -> list[Outcome]:

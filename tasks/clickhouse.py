@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import string
+import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -196,7 +197,8 @@ class Db:
             pass
         self.client = None
         if self.target.kind == "chdb":
-            _CHDB_OPEN[0] -= 1
+            with _CHDB_LOCK:
+                _CHDB_OPEN[0] -= 1
 
     def __enter__(self) -> "Db":
         return self
@@ -246,7 +248,8 @@ def classify(exc: BaseException, purpose: str, redact=lambda s: s) -> QueryError
     return QueryError(f"{purpose}: {first[:500]}", transient=transient, code=code)
 
 
-_CHDB_OPEN = [0]  # chDB clients open in this process (the directory lock is then ours)
+_CHDB_OPEN = [0]  # chDB clients open or opening in this process (the directory lock is then ours)
+_CHDB_LOCK = threading.Lock()
 
 
 def _locked_elsewhere(path: Path) -> str:
@@ -328,13 +331,18 @@ def get_client(settings: Settings | None = None) -> Db:
                 "pip install 'polyledger[embedded]', or point the URL at a server"
             ) from None
         Path(target.path).mkdir(parents=True, exist_ok=True)
-        holder = "" if _CHDB_OPEN[0] else _wait_for_lock(Path(target.path), ch.chdb_lock_wait_seconds)
+        with _CHDB_LOCK:  # threads of this process: count ourselves in before anyone probes the lock
+            holder = "" if _CHDB_OPEN[0] else _wait_for_lock(Path(target.path), ch.chdb_lock_wait_seconds)
+            if not holder:
+                _CHDB_OPEN[0] += 1
         if holder:
             raise ConfigError(f"embedded database {target.path} is in use by {holder} "
                               "(chDB allows one process per directory); wait for it or use another directory")
         try:
             client = clickhouse_connect.get_client(dsn=f"chdb://{target.path}", settings=session)
         except Exception as exc:
+            with _CHDB_LOCK:
+                _CHDB_OPEN[0] -= 1
             if "lock" in str(exc).lower() or "in use" in str(exc).lower():
                 raise ConfigError(
                     f"embedded database {target.path} is in use by another process "
@@ -350,6 +358,4 @@ def get_client(settings: Settings | None = None) -> Db:
             )
         except Exception as exc:
             raise ConfigError(f"cannot reach ClickHouse at {target.describe()}: {_reason(exc, target)}") from None
-    if target.kind == "chdb":
-        _CHDB_OPEN[0] += 1
     return Db(client, settings, target)

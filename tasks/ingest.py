@@ -137,7 +137,10 @@ def _int(row: dict, key: str) -> int:
 
 
 def _micro(d: Decimal, key: str) -> int:
-    n = int((d * MICRO).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    try:
+        n = int((d * MICRO).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except InvalidOperation:  # beyond the decimal context's precision: far beyond Int64 anyway
+        raise RowError(f"{key} is out of range") from None
     if abs(n) > INT64_MAX:
         raise RowError(f"{key} is out of range")
     return n
@@ -205,8 +208,8 @@ def _trade(now: datetime) -> Callable[[dict], list]:
         key = "|".join([tx.lower(), wallet.lower(), asset, side.lower(), _canon(size), _canon(price),
                         str(int(t.replace(tzinfo=timezone.utc).timestamp()))])
         event_id = "trade:" + hashlib.sha256(key.encode()).hexdigest()[:40]
-        return [(event_id, wallet, "taker", side, asset, _micro(size * price, "price"), _micro(size, "size"), 0, t,
-                 tx, 0, 0, now)]
+        tokens = _micro(size, "size")
+        return [(event_id, wallet, "taker", side, asset, _micro(size * price, "price"), tokens, 0, t, tx, 0, 0, now)]
     return convert
 
 
@@ -229,11 +232,15 @@ def _orderfilled(now: datetime, exchanges: set[str]) -> Callable[[dict], list]:
     return convert
 
 
-def _token_map(r: dict) -> list:
-    idx = _int(r, "outcome_index")
+def _outcome(r: dict, key: str) -> int:
+    idx = _int(r, key)
     if not 0 <= idx <= 255:
-        raise RowError("outcome_index must be 0..255")
-    return [(_token(_text(r, "token_id"), "token_id"), _condition(r, "condition_id"), idx)]
+        raise RowError(f"{key} must be 0..255")
+    return idx
+
+
+def _token_map(r: dict) -> list:
+    return [(_token(_text(r, "token_id"), "token_id"), _condition(r, "condition_id"), _outcome(r, "outcome_index"))]
 
 
 def _numerators(values: list) -> list[int]:
@@ -283,7 +290,7 @@ def ingest(db: Db, kind: str, path: str | Path, *, exchanges: set[str] | None = 
         raw = _each(name, rows, _trade(now))
         maps = _each(name, [r for r in rows if r.get("conditionId") and str(r.get("outcomeIndex", "")).strip()],
                      lambda r: [(_token(_text(r, "asset"), "asset"), _condition(r, "conditionId"),
-                                 _int(r, "outcomeIndex"))])
+                                 _outcome(r, "outcomeIndex"))])
         loaded[db.bare("token_map")] = _insert_new_tokens(db, maps)
         loaded[db.bare("raw")] = db.insert("raw", raw, RAW_COLUMNS, purpose=f"ingest {name}")
     elif kind == "orderfilled":

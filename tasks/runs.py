@@ -55,7 +55,9 @@ def _fingerprint_key(stage: str):
                 part, fp = params["a"].isoformat(), ledger.staging_fingerprint(db, params["a"], params["b"])
             else:
                 part, fp = params["prefix"], fifo.shard_fingerprint(db, params["prefix"])
-        ident = f"{db.settings.clickhouse.database}|{stage}|{part}|{params.get('b', '')}|{fp}|{CODE}"
+            # the database's UUID changes when it is dropped and recreated (demo, tests): outputs gone, cache stale
+            where = f"{db.target.describe()}|{db.database}|{db.scalar('select_database_uuid', database=db.database)}"
+        ident = f"{where}|{stage}|{part}|{params.get('b', '')}|{fp}|{CODE}"
         return f"{stage}-{part}-" + hashlib.sha256(ident.encode()).hexdigest()[:24]
     return key
 
@@ -125,15 +127,16 @@ def validate(source: str = "next") -> checks.Report:
 
 
 @task(task_run_name="stage next publication", **{k: v for k, v in _common.items() if k != "persist_result"})
-def stage_next() -> None:
+def stage_next() -> str:
     with get_client() as db:
-        publish.stage_next(db)
+        return publish.stage_next(db)
 
 
-@task(task_run_name="swap publication")
-def swap_next_in() -> None:
+@task(task_run_name="swap publication", **{k: v for k, v in _common.items() if k != "persist_result"})
+def swap_next_in(marker: str) -> None:
+    """Retry-safe: each EXCHANGE runs only if the publication markers show it has not happened yet."""
     with get_client() as db:
-        publish.swap_next_in(db)
+        publish.swap_next_in(db, marker)
 
 
 @task(task_run_name="top wallets")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from datetime import date, datetime, timedelta
 
@@ -15,7 +16,8 @@ def condition(i: int) -> str:
 
 
 def wallet(i: int) -> str:
-    return "0x" + f"{(i * 0x9E3779B97F4A7C15) % 16**40:040x}"
+    """Wallets spread over every hex shard."""
+    return "0x" + hashlib.sha1(f"wallet-{i}".encode()).hexdigest()
 
 
 def token(cond: int, outcome: int) -> str:
