@@ -43,3 +43,26 @@ def make_db(chdb_dir: Path) -> Iterator[Callable[..., "object"]]:
 
 
 from prefect_server import local_prefect_server  # noqa: E402,F401  one Prefect server per session
+
+
+@pytest.fixture(scope="session")
+def prefect_api(local_prefect_server, tmp_path_factory) -> Iterator[str]:
+    """Point this process's Prefect client at the session server, with task results stored in a temp dir."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_LOCAL_STORAGE_PATH, PREFECT_RESULTS_PERSIST_BY_DEFAULT, \
+        temporary_settings
+
+    storage = tmp_path_factory.mktemp("prefect-results")
+    with temporary_settings(updates={PREFECT_API_URL: local_prefect_server.api_url,
+                                     PREFECT_LOCAL_STORAGE_PATH: str(storage),
+                                     PREFECT_RESULTS_PERSIST_BY_DEFAULT: True}):
+        yield local_prefect_server.api_url
+        drain_prefect_workers()
+
+
+def drain_prefect_workers() -> None:
+    """Send queued run logs and events while the session server is still up (else exit waits on retries)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.drain_all(timeout=10)
+    EventsWorker.drain_all(timeout=10)

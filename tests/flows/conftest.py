@@ -4,27 +4,11 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
 # Retries back off from this base; keep the tests quick (read when tasks.runs is imported).
 os.environ.setdefault("POLYLEDGER_RETRY_DELAY_SECONDS", "0.2")
-
-
-
-@pytest.fixture(scope="session")
-def prefect_api(local_prefect_server, tmp_path_factory) -> Iterator[str]:
-    """Point this process's Prefect client at the session server, with results stored in a temp dir."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_LOCAL_STORAGE_PATH, PREFECT_RESULTS_PERSIST_BY_DEFAULT, \
-        temporary_settings
-
-    storage = tmp_path_factory.mktemp("prefect-results")
-    with temporary_settings(updates={PREFECT_API_URL: local_prefect_server.api_url,
-                                     PREFECT_LOCAL_STORAGE_PATH: str(storage),
-                                     PREFECT_RESULTS_PERSIST_BY_DEFAULT: True}):
-        yield local_prefect_server.api_url
-
 
 @pytest.fixture
 def pipeline_db(prefect_api, chdb_dir, monkeypatch):

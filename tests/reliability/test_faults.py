@@ -56,28 +56,6 @@ def unknown_table() -> Exception:
 
 
 # -- fixtures ---------------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def prefect_api(local_prefect_server, tmp_path_factory):
-    from prefect.settings import PREFECT_API_URL, PREFECT_LOCAL_STORAGE_PATH, PREFECT_RESULTS_PERSIST_BY_DEFAULT, \
-        temporary_settings
-
-    storage = tmp_path_factory.mktemp("prefect-results")
-    with temporary_settings(updates={PREFECT_API_URL: local_prefect_server.api_url,
-                                     PREFECT_LOCAL_STORAGE_PATH: str(storage),
-                                     PREFECT_RESULTS_PERSIST_BY_DEFAULT: True}):
-        yield local_prefect_server.api_url
-        drain_prefect_workers()
-
-
-def drain_prefect_workers() -> None:
-    """Send queued run logs and events while the session server is still up (else exit waits on retries)."""
-    from prefect.events.worker import EventsWorker
-    from prefect.logging.handlers import APILogWorker
-
-    APILogWorker.drain_all(timeout=10)
-    EventsWorker.drain_all(timeout=10)
-
-
 @pytest.fixture(autouse=True)
 def quick_retries(monkeypatch):
     """Keep the configured number of retries, but back off in milliseconds (whatever imported tasks.runs first)."""
