@@ -73,3 +73,14 @@ def test_a_second_process_on_the_same_embedded_directory_gets_a_clear_error(work
         holder.kill()
         holder.wait()
     assert cli("status", cwd=workdir, **ENV).returncode == 0  # released when the holder is gone
+
+
+@pytest.mark.parametrize("args", [["status"], ["leaderboard", "--limit", "3"],
+                                  ["ingest", "token-map", str(NOBEL / "token_map.csv")]])
+def test_read_only_commands_and_ingest_never_import_prefect(workdir, args):
+    code = ("import sys; from flows.cli import main; rc = main(sys.argv[1:]); "
+            "print('PREFECT' if any(m.split('.')[0] == 'prefect' for m in sys.modules) else 'NO-PREFECT', rc)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POLYLEDGER_")}
+    p = subprocess.run([sys.executable, "-c", code, *args], cwd=workdir, env={**env, **ENV}, capture_output=True,
+                       text=True, timeout=120)
+    assert p.stdout.strip().splitlines()[-1] == "NO-PREFECT 0", p.stdout + p.stderr
