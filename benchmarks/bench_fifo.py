@@ -11,8 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import stages  # noqa: E402
-from common import (base_parser, environment, human, in_child, load_now, parse_sizes, Scratch,  # noqa: E402
-                    stale_stages, write_results)
+from common import base_parser, environment, human, in_child, load_now, run_sizes, Scratch  # noqa: E402
 
 
 def bench_size(fills: int, args) -> dict:
@@ -80,16 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                    "peak_rss_mb": "peak RSS of the stage's own process (each stage runs in a fresh process)",
                },
                "results": []}
-    for size in parse_sizes(args.sizes):
-        print(f"fifo @ {human(size)} fills", flush=True)
-        payload["results"].append(bench_size(size, args))
-        payload["stages_on_changed_code"] = stale_stages(payload)  # tasks/ edited mid-run: rerun those
-        out = write_results("fifo", args.machine, payload)
-    if payload["stages_on_changed_code"]:
-        print(f"WARNING: tasks/ changed during the run; stages measured on other code: {payload['stages_on_changed_code']}")
-    print(f"wrote {out}")
-    return 0
-
+    return run_sizes("fifo", args, payload, "fills", lambda size: bench_size(size, args))
 
 if __name__ == "__main__":
     sys.exit(main())

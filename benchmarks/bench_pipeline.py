@@ -11,8 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import stages  # noqa: E402
-from common import (base_parser, environment, human, in_child, load_now, parse_sizes, Scratch,  # noqa: E402
-                    stale_stages, write_results)
+from common import base_parser, environment, human, in_child, load_now, run_sizes, Scratch  # noqa: E402
 
 # Raw rows per generated fill with the generator's default fates (duplicates, deletes): ~1.099.
 RAW_PER_FILL = 1.099
@@ -66,16 +65,8 @@ def main(argv: list[str] | None = None) -> int:
                    "peak_rss_mb": "peak RSS of the stage's own process (each stage runs in a fresh process)",
                },
                "results": []}
-    for size in parse_sizes(args.sizes):
-        print(f"pipeline @ {human(size)} raw rows", flush=True)
-        payload["results"].append(bench_size(size, args.seed, args.tmp, args.keep))
-        payload["stages_on_changed_code"] = stale_stages(payload)  # tasks/ edited mid-run: rerun those
-        out = write_results("pipeline", args.machine, payload)  # after every size, so a long run leaves something
-    if payload["stages_on_changed_code"]:
-        print(f"WARNING: tasks/ changed during the run; stages measured on other code: {payload['stages_on_changed_code']}")
-    print(f"wrote {out}")
-    return 0
-
+    return run_sizes("pipeline", args, payload, "raw rows",
+                     lambda size: bench_size(size, args.seed, args.tmp, args.keep))
 
 if __name__ == "__main__":
     sys.exit(main())

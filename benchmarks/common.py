@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import argparse
 import json
 import os
 import platform
@@ -153,10 +154,8 @@ def write_results(kind: str, machine: str, payload: dict) -> Path:
     return out
 
 
-def base_parser(doc: str | None, sizes: str, sizes_help: str) -> "argparse.ArgumentParser":
+def base_parser(doc: str | None, sizes: str, sizes_help: str) -> argparse.ArgumentParser:
     """The options every benchmark takes: --sizes, --seed, --machine, --tmp, --keep."""
-    import argparse
-
     p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default=sizes, help=sizes_help)
     p.add_argument("--seed", type=int, default=7, help="generator seed")
@@ -175,3 +174,17 @@ def human(n: float) -> str:
         if abs(n) >= div:
             return f"{n / div:.2f}{unit}"
     return f"{n:.0f}"
+
+
+def run_sizes(kind: str, args, payload: dict, unit: str, bench_size) -> int:
+    """Run bench_size(size) for each --sizes, writing the JSON after every size so a long run leaves something."""
+    out = None
+    for size in parse_sizes(args.sizes):
+        print(f"{kind} @ {human(size)} {unit}", flush=True)
+        payload["results"].append(bench_size(size))
+        payload["stages_on_changed_code"] = stale_stages(payload)  # tasks/ edited mid-run: rerun those
+        out = write_results(kind, args.machine, payload)
+    if payload.get("stages_on_changed_code"):
+        print(f"WARNING: tasks/ changed during the run; stages measured on other code: {payload['stages_on_changed_code']}")
+    print(f"wrote {out}")
+    return 0

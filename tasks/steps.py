@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Callable
 
 from tasks import fifo, ledger, staging
@@ -79,6 +79,3 @@ def data_range(db: Db, window: Window) -> tuple[date, date] | None:
         return None
     return r["first_day"], r["last_day"]
 
-
-def yesterday() -> date:
-    return now().date() - timedelta(days=1)

@@ -11,6 +11,22 @@ from tasks.ingest import RAW_COLUMNS
 START = date(2025, 6, 1)
 
 
+def open_database(monkeypatch, chdb_dir, prefix: str):
+    """Point the flows (which read settings from the environment) at a fresh database on the session chDB."""
+    import uuid
+
+    from tasks.clickhouse import get_client
+    from tasks.schema import init_schema
+    from tasks.settings import get_settings
+
+    monkeypatch.setenv("POLYLEDGER_CLICKHOUSE_URL", f"chdb://{chdb_dir}")
+    monkeypatch.setenv("POLYLEDGER_DATABASE", f"{prefix}_{uuid.uuid4().hex[:8]}")
+    get_settings.cache_clear()
+    db = get_client()
+    init_schema(db)
+    return db
+
+
 def condition(i: int) -> str:
     return "0x" + f"{i:064x}"
 

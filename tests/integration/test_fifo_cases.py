@@ -5,7 +5,6 @@ Units in the comments: shares and USD; the ledger holds micro-units (x 1e6). S(n
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 
 import pytest

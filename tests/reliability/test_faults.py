@@ -9,7 +9,6 @@ import importlib.util
 import itertools
 import os
 import sys
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import pytest  # noqa: E402
 from clickhouse_connect.driver.exceptions import DatabaseError  # noqa: E402
 
 import faults  # noqa: E402
-from flowdata import START, fills, load, resolve  # noqa: E402
+from flowdata import START, fills, load, open_database, resolve  # noqa: E402
 from tasks import ledger, staging  # noqa: E402
 from tasks.errors import QueryError  # noqa: E402
 from tasks.partitions import Window  # noqa: E402
@@ -65,19 +64,6 @@ def quick_retries(monkeypatch):
               runs.stage_next):
         monkeypatch.setattr(t, "retry_delay_seconds", [0.05, 0.1, 0.2])
     yield
-
-
-def open_database(mp: pytest.MonkeyPatch, chdb_dir: Path, prefix: str):
-    """Point the flows (which read settings from the environment) at a fresh database on the session chDB."""
-    from tasks.clickhouse import get_client
-    from tasks.schema import init_schema
-
-    mp.setenv("POLYLEDGER_CLICKHOUSE_URL", f"chdb://{chdb_dir}")
-    mp.setenv("POLYLEDGER_DATABASE", f"{prefix}_{uuid.uuid4().hex[:8]}")
-    get_settings.cache_clear()
-    db = get_client()
-    init_schema(db)
-    return db
 
 
 def load_data(db) -> None:
