@@ -12,7 +12,8 @@ from flows.ui import gather, local_runner, summary_table
 from tasks.fanout import run_shard_groups
 from tasks.partitions import Window, parse_day, parse_shards
 from tasks.registry import Outcome
-from tasks.runs import build_ledger_days, fifo_shard_task, plan, record_resolutions, reject_out_of_range, stage_days
+from tasks.runs import build_ledger_days, fifo_shard_task, plan, record_resolutions, reject_out_of_range, \
+    resolve_cross_day, stage_days
 from tasks.settings import get_settings
 
 
@@ -22,18 +23,21 @@ def _day(text: str | None) -> date | None:
 
 @flow(name="staging-backfill", task_runner=local_runner())
 def staging_backfill(start: str | None = None, end: str | None = None, only_missing: bool = False) -> list[Outcome]:
-    """Stage raw fills day chunk by day chunk (and reject out-of-range times)."""
+    """Stage raw fills day chunk by day chunk, resolve versions of a fill on different days, then reject
+    out-of-range times (those that are still the latest version of their fill)."""
     window = Window.now()
     chunks = plan("staging", _day(start), _day(end), only_missing)
     futures = stage_days.map([a for a, _ in chunks], [b for _, b in chunks], unmapped(window), run_id=flow_run.id)
-    outcomes = gather(futures, "staging") + [reject_out_of_range(window, flow_run.id)]
+    outcomes = gather(futures, "staging")
+    outcomes.append(resolve_cross_day(window, flow_run.id))
+    outcomes.append(reject_out_of_range(window, flow_run.id))
     summary_table("staging", outcomes)
     return outcomes
 
 
 @flow(name="ledger-rebuild", task_runner=local_runner())
 def ledger_rebuild(start: str | None = None, end: str | None = None, only_missing: bool = False) -> list[Outcome]:
-    """Rebuild ledger and rejected rows day chunk by day chunk."""
+    """Rebuild ledger and rejected rows day chunk by day chunk (and any stale day outside the range)."""
     window = Window.now()
     chunks = plan("ledger", _day(start), _day(end), only_missing)
     futures = build_ledger_days.map([a for a, _ in chunks], [b for _, b in chunks], unmapped(window),

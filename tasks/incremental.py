@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -34,18 +35,26 @@ def record_resolutions(db: Db, run_id: str = "") -> None:
     db.run("insert_resolution_states", purpose="record resolution states", run_id=str(run_id))
 
 
-def recompute(db: Db, start: date, end_inclusive: date, run_id: str = "") -> Outcome:
-    """Recompute every position of wallets with fills in [start, end] and every position in newly resolved
+def _bounds(a: date, b: date) -> dict[str, datetime]:
+    return {"start": datetime.combine(a, time(), timezone.utc), "end": datetime.combine(b, time(), timezone.utc)}
+
+
+def recompute(db: Db, start: date, end_inclusive: date, run_id: str = "", *,
+              also_days: Sequence[date] = ()) -> Outcome:
+    """Recompute every position of wallets with fills in [start, end] or on `also_days` (days before the window
+    whose ledger was rebuilt because a later version moved a fill away) and every position in newly resolved
     conditions; rewrite only the storage partitions they live in."""
-    bounds = {"start": datetime.combine(start, time(), timezone.utc),
-              "end": datetime.combine(end_inclusive + timedelta(days=1), time(), timezone.utc)}
+    ranges = [(start, end_inclusive + timedelta(days=1))]
+    ranges += [(d, d + timedelta(days=1)) for d in sorted(set(also_days)) if not start <= d <= end_inclusive]
     with ExitStack() as stack:
         wallets, conditions, state = db.scratch("wallets"), db.scratch("conditions"), db.scratch("fifo_state")
         for name in (wallets, conditions, state):
             stack.callback(db.run, "drop_scratch", idents={"scratch": name})
         db.run("create_affected_wallets", idents={"scratch": wallets})
         db.run("create_changed_conditions", idents={"scratch": conditions})
-        db.run("insert_affected_wallets", purpose="find affected wallets", idents={"scratch": wallets}, **bounds)
+        for a, b in ranges:
+            db.run("insert_affected_wallets", purpose=f"find affected wallets {a}", idents={"scratch": wallets},
+                   **_bounds(a, b))
         db.run("insert_changed_conditions", purpose="find newly resolved conditions", idents={"scratch": conditions})
         sel = {"wallets": wallets, "conditions": conditions}
         src = stack.enter_context(scratch_like(db, "ledger", "affected_ledger"))

@@ -40,5 +40,14 @@ def record(db: Db, stage: str, partitions: list[str], status: str, *, run_id: st
     db.insert("partitions", rows, COLUMNS, purpose=f"record {stage} {status}")
 
 
+def mark_stale(db: Db, stage: str, partitions: list[str]) -> None:
+    """Mark the done partitions among `partitions` 'stale': their inputs changed after they were built, so the
+    next rebuild of that stage plans them."""
+    done = {r["partition"] for r in read(db, stage) if r["status"] == "done"}
+    stale = [p for p in partitions if p in done]
+    if stale:
+        record(db, stage, stale, "stale")
+
+
 def read(db: Db, stage: str | None = None) -> list[dict]:
     return db.rows("select_partitions", stage=stage or "")

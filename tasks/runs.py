@@ -99,10 +99,26 @@ def fifo_shard_task(prefix: str, run_id: str = "") -> Outcome:
     return out
 
 
+@task(task_run_name="resolve cross-day versions", **{k: v for k, v in _common.items() if k != "persist_result"})
+def resolve_cross_day(window: Window, run_id: str = "") -> Outcome:
+    """Find the versions of a fill that lost to a later version on another day (whole staging table, not cached)."""
+    with get_client() as db:
+        out = steps.cross_day_step(db, window, run_id)
+    log.info("cross_day_resolved", superseded=out.rows_out, changed_days=out.counts.get("changed_days"))
+    return out
+
+
 @task(task_run_name="reject out-of-range times", **{k: v for k, v in _common.items() if k != "persist_result"})
 def reject_out_of_range(window: Window, run_id: str = "") -> Outcome:
     with get_client() as db:
         return steps.out_of_range_step(db, window, run_id)
+
+
+@task(task_run_name="stale ledger days")
+def stale_ledger_days() -> list[date]:
+    """Built ledger days that a later version of one of their fills, on another day, made stale."""
+    with get_client() as db:
+        return steps.stale_days(db, "ledger")
 
 
 @task(task_run_name="plan {stage}")
@@ -152,10 +168,11 @@ def nightly_window(lookback_days: int | None, end: date | None) -> tuple[date, d
 
 
 @task(task_run_name="recompute positions {start}..{end}", **{k: v for k, v in _common.items() if k != "persist_result"})
-def recompute_positions(start: date, end: date, run_id: str = "") -> Outcome:
-    """Recompute positions of wallets that traded in [start, end] and of newly resolved conditions."""
+def recompute_positions(start: date, end: date, run_id: str = "", also_days: list[date] | None = None) -> Outcome:
+    """Recompute positions of wallets that traded in [start, end] or on `also_days`, and of newly resolved
+    conditions."""
     with get_client() as db:
-        out = incremental.recompute(db, start, end, run_id)
+        out = incremental.recompute(db, start, end, run_id, also_days=also_days or [])
     bad = {k: v for k, v in out.violations.items() if v}
     if bad:
         raise CheckFailed(f"nightly recompute: check violations {bad}")

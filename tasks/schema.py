@@ -10,6 +10,7 @@ TABLES = (
     "create_token_map",
     "create_resolutions",
     "create_staging",
+    "create_supersessions",
     "create_rejected",
     "create_ledger",
     "create_lots",

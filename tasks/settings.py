@@ -54,6 +54,8 @@ class TableSettings(BaseSettings):
     resolutions: str = Field("pm_condition_resolutions", description="market resolutions (source)")
     staging: str = Field("pm_trader_events_dedup_v2_tbl", description="deduped staging")
     rejected: str = Field("pm_rejected_events", description="rejected rows with reasons")
+    supersessions: str = Field("pm_fill_supersessions",
+                               description="staged versions of a fill that lost to a later version on another day")
     ledger: str = Field("pm_unified_ledger_v9_clob_tbl", description="validated ledger")
     lots: str = Field("pm_trade_fifo_roi_v3", description="FIFO lots (working copy)")
     positions: str = Field("pm_wallet_positions", description="positions (working copy)")

@@ -19,7 +19,7 @@ def status_rows(db: Db, stage: str | None = None) -> tuple[list[str], list[dict]
         lines.append(f"raw fills from {rng[0]} to {rng[1]}")
         expected_days = [(rng[0] + timedelta(days=i)).isoformat() for i in range((rng[1] - rng[0]).days + 1)]
     for st in steps.STAGES if stage is None else [stage]:
-        mine = [r for r in rows if r["stage"] == st and r["partition"] != "out-of-range"]
+        mine = [r for r in rows if r["stage"] == st and r["partition"] not in ("out-of-range", "cross-day")]
         counts = Counter(r["status"] for r in mine)
         if st == "fifo":
             expected = set(r["partition"] for r in mine)
@@ -33,6 +33,9 @@ def status_rows(db: Db, stage: str | None = None) -> tuple[list[str], list[dict]
         failed = sorted(r["partition"] for r in mine if r["status"] == "failed")
         if failed:
             line += f"; failed: {' '.join(failed[:10])}{' ...' if len(failed) > 10 else ''}"
+        stale = sorted(r["partition"] for r in mine if r["status"] == "stale")
+        if stale:
+            line += f"; stale (rebuilt by the next run): {_ranges(stale)}"
         if missing:
             line += f"; missing: {_ranges(missing)}"
         lines.append(line)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Callable
 
 from tasks import fifo, ledger, staging
@@ -54,14 +54,31 @@ def out_of_range_step(db: Db, window: Window, run_id: str = "") -> Outcome:
     return _tracked(db, "staging", ["out-of-range"], run_id, lambda: staging.reject_out_of_range(db, window))
 
 
+def cross_day_step(db: Db, window: Window, run_id: str = "") -> Outcome:
+    """Resolve versions of a fill on different days (after the day chunks, before the out-of-range rejects)."""
+    def work() -> Outcome:
+        changed = staging.resolve_cross_day(db, window)
+        rows = int(db.scalar("select_count", purpose="count supersessions", idents={"scratch": "supersessions"}))
+        return Outcome("staging", "cross-day", rows_out=rows, counts={"changed_days": len(changed)})
+    return _tracked(db, "staging", ["cross-day"], run_id, work)
+
+
 # -- planning --------------------------------------------------------------------------------------
 def plan_chunks(db: Db, stage: str, start: date, end: date, *, only_missing: bool) -> list[tuple[date, date]]:
-    """Day chunks of [start, end] to run; with only_missing, those with a day not 'done' in the registry."""
+    """Day chunks of [start, end] to run; with only_missing, those with a day not 'done' in the registry. The ledger
+    also rebuilds the stale days outside the range (a later version moved one of their fills to another day)."""
     chunks = day_chunks(start, end, db.settings.pipeline.chunk_days)
+    if stage == "ledger":
+        chunks = sorted(chunks + [(d, d + timedelta(days=1)) for d in stale_days(db, stage) if not start <= d <= end])
     if not only_missing:
         return chunks
     done = {r["partition"] for r in read(db, stage) if r["status"] == "done"}
     return [(a, b) for a, b in chunks if any(d.isoformat() not in done for d in days_in(a, b))]
+
+
+def stale_days(db: Db, stage: str = "ledger") -> list[date]:
+    """Days whose built partition is out of date (tasks.registry.mark_stale)."""
+    return sorted(date.fromisoformat(r["partition"]) for r in read(db, stage) if r["status"] == "stale")
 
 
 def plan_shards(db: Db, shards: list[str] | None, *, only_missing: bool) -> list[str]:

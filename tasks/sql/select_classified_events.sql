@@ -1,5 +1,6 @@
--- Staged fills of a day range (latest version, not deleted) with their token mapping and a rejection
--- reason ('' when valid); the single definition of SPEC 3.2's validation rules
+-- Staged fills of a day range (latest version, not deleted, not superseded by a later version on another day)
+-- with their token mapping and a rejection reason ('' when valid); the single definition of SPEC 3.2's
+-- validation rules
 SELECT
     s.day AS day,
     s.event_id AS event_id,
@@ -34,3 +35,6 @@ LEFT JOIN
     GROUP BY token_id
 ) AS m ON m.token_id = s.token_id
 WHERE s.day >= {start_day:Date} AND s.day < {end_day:Date} AND s.is_deleted = 0
+  AND (s.day, s.event_id, s.trader_wallet, s.role) NOT IN
+      (SELECT day, event_id, trader_wallet, role FROM ${supersessions}
+       WHERE day >= {start_day:Date} AND day < {end_day:Date})

@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from flowdata import START, fills, load, resolve
+from flowdata import START, fills, load, resolve, token, wallet
 from flows.backfill import full_backfill
 from flows.nightly import nightly_incremental
 from flows.publish import validate_and_publish
 from tasks.clickhouse import get_client
 from tasks.errors import CheckFailed
+from tasks.ingest import RAW_COLUMNS
 from tasks.publish import rollback
 from tasks.schema import init_schema
 from tasks.settings import get_settings
@@ -66,6 +67,50 @@ def test_nightly_runs_after_a_partial_backfill_publish_what_a_full_backfill_publ
         nightly_incremental(lookback_days=1, end=day(i))
     assert published(inc) == expected
     inc.close()
+
+
+def test_a_late_version_moving_an_old_fill_into_a_nightly_window_publishes_what_a_full_backfill_publishes(
+        prefect_api, chdb_dir, monkeypatch):
+    """Late corrections of fills dated before the nightly window (bug 4): a later version re-dated into the window, a
+    deletion dated in the window, and a later out-of-range version of a fill whose wallet trades nowhere else. The
+    nightlies must rebuild the old days they leave stale and recompute those wallets."""
+    days = 5
+    rows = fills(days, seed=8, per_day=30)
+    lone = wallet(99)  # trades only on day 0: only the stale day 0 can bring it into a nightly recompute
+    rows.append(("lone", lone, "taker", "buy", token(0, 1), 200_000, 500_000, 0,
+                 datetime.fromisoformat(day(0)) + timedelta(hours=3), "0xtx", 1, 0, datetime.fromisoformat(day(0))))
+    later = datetime.fromisoformat(day(days)) + timedelta(days=1)  # inserted after every other version
+    first = {r[0]: r for r in reversed(rows)}  # each fill's first version
+    late = [
+        first["f0-1"][:5] + (300_000, 600_000, 0, datetime.fromisoformat(day(3)) + timedelta(hours=5))
+        + first["f0-1"][9:12] + (later,),
+        first["f1-2"][:8] + (datetime.fromisoformat(day(4)) + timedelta(hours=6),) + first["f1-2"][9:11] + (1, later),
+        first["lone"][:8] + (datetime(2019, 6, 1),) + first["lone"][9:12] + (later,),
+    ]
+    full = use_database(monkeypatch, chdb_dir, f"full_{uuid.uuid4().hex[:6]}")
+    load(full, rows + late)
+    full_backfill(start=day(0), end=day(days - 1))
+    expected = published(full), tables(full)
+    full.close()
+    assert ("lone", "time_out_of_range") in [(r[0], r[-1]) for r in expected[1][1]]
+
+    inc = use_database(monkeypatch, chdb_dir, f"inc_{uuid.uuid4().hex[:6]}")
+    load(inc, rows)
+    full_backfill(start=day(0), end=day(2))
+    assert any(p[0] == lone for p in published(inc)[1])
+    inc.insert("raw", late, RAW_COLUMNS)  # the corrections arrive
+    for i in range(3, days):
+        nightly_incremental(lookback_days=1, end=day(i))
+    assert (published(inc), tables(inc)) == expected
+    assert not any(p[0] == lone for p in expected[0][1])
+    inc.close()
+
+
+def tables(db) -> tuple[list[tuple], list[tuple]]:
+    """The ledger and the rejected rows (insert_time aside, as in the kill-resume snapshot)."""
+    ledger = db.sql(f"SELECT * FROM {db.table('ledger')} ORDER BY wallet, event_id, role")
+    rejected = db.sql(f"SELECT event_id, trader_wallet, role, day, reason FROM {db.table('rejected')} ORDER BY ALL")
+    return ledger, rejected
 
 
 def test_a_tampered_ledger_fails_the_gate_and_readers_keep_what_they_saw(pipeline_db):

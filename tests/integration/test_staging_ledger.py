@@ -172,3 +172,46 @@ def test_parity_passes_on_the_built_ledger_and_fails_when_the_ledger_is_tampered
     assert not bad.passed and wallet(100 + 5 % 7) in bad.detail
     db.client.command(f"ALTER TABLE {db.table('ledger')} DELETE WHERE event_id = 'p6' SETTINGS mutations_sync = 2")
     assert "event diff 1" in parity(db, DAY, DAY + timedelta(days=1), window).detail
+
+
+def test_a_late_version_moving_a_fill_off_a_built_day_marks_it_stale_for_the_next_nightly(db):
+    """The nightly steps without Prefect. Day 1 is built; then a later version moves one of its fills to day 2 and
+    another later version dates a second fill out of range. Restaging day 2 alone (the nightly window) marks day 1's
+    ledger stale, the ledger plan of day 2 rebuilds day 1 too, and the recompute covers the wallet whose only change
+    is on day 1: the positions equal a full FIFO recompute."""
+    from tasks import incremental, steps
+    from tasks.status import status_rows
+
+    d1, d2 = DAY, DAY + timedelta(days=1)
+    window = Window.now()
+    mover, other = wallet(6), wallet(7)
+    db.insert("raw", [raw("a", mover), raw("b", other, side="buy")], RAW_COLUMNS)
+    steps.staging_step(db, d1, d2, window)
+    steps.cross_day_step(db, window)
+    steps.out_of_range_step(db, window)
+    steps.ledger_step(db, d1, d2, window)
+    steps.fifo_step(db, "0")
+    assert steps.stale_days(db) == []
+
+    db.insert("raw", [raw("a", mover, usdc=300_000, t=T0 + timedelta(days=1), inserted=T0 + timedelta(hours=1)),
+                      raw("b", other, t=datetime(2019, 6, 1), inserted=T0 + timedelta(hours=1))], RAW_COLUMNS)
+    steps.staging_step(db, d2, d2 + timedelta(days=1), window)
+    out = steps.cross_day_step(db, window)
+    steps.out_of_range_step(db, window)
+    assert out.rows_out == 2 and out.counts == {"changed_days": 1}
+    assert steps.stale_days(db) == [d1]
+    assert any(f"stale (rebuilt by the next run): {d1}" in line for line in status_rows(db)[0])
+    chunks = steps.plan_chunks(db, "ledger", d2, d2, only_missing=False)
+    assert chunks == [(d1, d2), (d2, d2 + timedelta(days=1))]
+    for a, b in chunks:
+        steps.ledger_step(db, a, b, window)
+    assert steps.stale_days(db) == []
+    assert [(r[1], r[5]) for r in ledger_rows(db)] == [("a", -300_000)]
+    assert rejected(db) == {"time_out_of_range": ["b"]}
+
+    recomputed = incremental.recompute(db, d2, d2, also_days=[d1])
+    assert recomputed.counts["wallets"] == 2  # `other` has no fill in the window: only day 1 brings it in
+    positions = f"SELECT * FROM {db.table('positions')} ORDER BY wallet, condition_id, outcome_index"
+    incremental_positions = db.sql(positions)
+    steps.fifo_step(db, "0")
+    assert db.sql(positions) == incremental_positions and [p[0] for p in incremental_positions] == [mover]

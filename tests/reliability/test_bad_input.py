@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from tasks import fifo, ledger, staging
+from tasks.checks import parity
 from tasks.errors import InputError
 from tasks.ingest import RAW_COLUMNS, ingest
 from tasks.partitions import EARLIEST, Window
@@ -47,7 +48,8 @@ def identity(row: tuple) -> tuple:
 
 
 def winners(rows: list[tuple]) -> dict[tuple, tuple]:
-    """Latest version (insert_time) of each identity; the generator never ties insert_times within an identity."""
+    """Latest version (insert_time) of each identity, whatever its day; the generator never ties insert_times within
+    an identity."""
     out: dict[tuple, tuple] = {}
     for r in rows:
         k = identity(r)
@@ -56,10 +58,14 @@ def winners(rows: list[tuple]) -> dict[tuple, tuple]:
     return out
 
 
+def in_window(t: datetime) -> bool:
+    return WINDOW.min_time.replace(tzinfo=None) <= t <= WINDOW.max_time.replace(tzinfo=None)
+
+
 def reason(r: tuple) -> str:
     wallet, role, side = ascii_lower(r[1]), r[2], ascii_lower(r[3])
     usdc, tokens, fee, t = r[5], r[6], r[7], r[8]
-    if not (WINDOW.min_time.replace(tzinfo=None) <= t <= WINDOW.max_time.replace(tzinfo=None)):
+    if not in_window(t):
         return "time_out_of_range"
     for bad, why in ((not WALLET_RE.fullmatch(wallet), "invalid_wallet"), (role not in ("maker", "taker"), "invalid_role"),
                      (side not in ("buy", "sell"), "invalid_side"), (tokens <= 0 or usdc <= 0, "non_positive_amount"),
@@ -71,7 +77,8 @@ def reason(r: tuple) -> str:
 
 
 def expected(rows: list[tuple]) -> tuple[list[tuple], list[tuple], list[tuple]]:
-    """(ledger rows, rejected (identity, reason), raw rows of the fills that reach the ledger)."""
+    """(ledger rows, rejected (identity, reason, day), raw rows of the fills that reach the ledger). A fill lives on
+    its winning version's day; out-of-range rejects on the sentinel day 1970-01-01."""
     cond = {t: (c, o) for t, c, o in TOKEN_MAP}
     led, rej, valid = [], [], []
     for k, r in winners(rows).items():
@@ -79,12 +86,12 @@ def expected(rows: list[tuple]) -> tuple[list[tuple], list[tuple], list[tuple]]:
             continue
         why = reason(r)
         if why:
-            rej.append((*k, why))
+            rej.append((*k, why, r[8].date() if in_window(r[8]) else date(1970, 1, 1)))
             continue
         side = ascii_lower(r[3])
         sign = 1 if side == "buy" else -1
         usdc_delta = -(r[5] + r[7]) if side == "buy" else r[5] - r[7]
-        led.append((ascii_lower(r[1]), r[0], r[2], side, *cond[r[4]], sign * r[6], usdc_delta, r[7]))
+        led.append((ascii_lower(r[1]), r[0], r[2], side, *cond[r[4]], sign * r[6], usdc_delta, r[7], r[8]))
         valid.append(r)
     return sorted(led), sorted(rej), valid
 
@@ -94,9 +101,15 @@ def upper_hex(w: str) -> str:
     return w[:2] + w[2:].upper()
 
 
+def random_time(draw) -> datetime:
+    return datetime.combine(draw(st.sampled_from(DAYS)), datetime.min.time()) + timedelta(
+        seconds=draw(st.integers(0, 86_399)))
+
+
 @st.composite
 def raw_rows(draw) -> list[tuple]:
-    """Valid fills and each kind of invalid row, with later duplicates (same, changed, deleted, wallet in upper case)."""
+    """Valid fills and each kind of invalid row, with later duplicates (same, changed, deleted, wallet in upper case),
+    half of them re-dated to the other day or out of the time window."""
     n = draw(st.integers(3, 14))
     rng = random.Random(draw(st.integers(0, 2**32 - 1)))  # uniform choice of kinds (sampled_from favours the first)
     rows: list[tuple] = []
@@ -108,8 +121,7 @@ def raw_rows(draw) -> list[tuple]:
         fee = draw(st.sampled_from([0, 0, 1, usdc // 100]))
         wallet, role = draw(st.sampled_from(WALLETS)), draw(st.sampled_from(["maker", "taker"]))
         side, token = draw(st.sampled_from(["buy", "buy", "sell"])), draw(st.sampled_from(MAPPED))
-        t = datetime.combine(draw(st.sampled_from(DAYS)), datetime.min.time()) + timedelta(
-            seconds=draw(st.integers(0, 86_399)))
+        t = random_time(draw)
         if kind == "case":
             wallet = draw(st.sampled_from([upper_hex(wallet), "0X" + wallet[2:], wallet.upper()]))
             side = draw(st.sampled_from(["BUY", "Sell", "sElL", "Buy"]))
@@ -149,7 +161,15 @@ def raw_rows(draw) -> list[tuple]:
                 later = later[:11] + (1,) + later[12:]
             elif fate == "upper":
                 later = (later[0], upper_hex(later[1])) + later[2:]
-            elif fate == "undeleted":  # deleted, then back
+            move = rng.choice(["same day", "same day", "another day", "out of range"])
+            FIGURES[f"duplicate {move}"] += 1
+            if move == "another day":  # a corrected trade_time that moves the fill to the other day
+                later = later[:8] + (random_time(draw),) + later[9:]
+                if later[8].date() == t.date():
+                    later = later[:8] + (later[8] + timedelta(days=1 if t.date() == DAYS[0] else -1),) + later[9:]
+            elif move == "out of range":
+                later = later[:8] + (draw(st.sampled_from(OUT_OF_RANGE)),) + later[9:]
+            if fate == "undeleted":  # deleted, then back
                 rows.append(later[:11] + (1, inserted + timedelta(hours=v) - timedelta(minutes=10)))
             rows.append(later)
     draw(st.randoms()).shuffle(rows)
@@ -158,21 +178,34 @@ def raw_rows(draw) -> list[tuple]:
 
 # -- running the pipeline ------------------------------------------------------------------------------------------
 def reset(db) -> None:
-    for key in ("raw", "token_map", "staging", "ledger", "rejected", "lots", "positions"):
+    for key in ("raw", "token_map", "staging", "supersessions", "ledger", "rejected", "lots", "positions"):
         db.client.command(f"TRUNCATE TABLE {db.table(key)}")
     db.insert("token_map", TOKEN_MAP, ["token_id", "condition_id", "outcome_index"])
 
 
-def pipeline(db, rows: list[tuple]) -> None:
-    reset(db)
-    db.insert("raw", rows, RAW_COLUMNS)
+def pipeline(db, rows: list[tuple], *, reset_first: bool = True) -> None:
+    """The staging_backfill and ledger_rebuild steps, in their order, then FIFO."""
+    if reset_first:
+        reset(db)
+        db.insert("raw", rows, RAW_COLUMNS)
     for d in DAYS:
         staging.stage_chunk(db, d, d + timedelta(days=1), WINDOW)
-        ledger.build_chunk(db, d, d + timedelta(days=1), WINDOW)
+    staging.resolve_cross_day(db, WINDOW)
     staging.reject_out_of_range(db, WINDOW)
+    for d in DAYS:
+        ledger.build_chunk(db, d, d + timedelta(days=1), WINDOW)
     for prefix in SHARDS:
         out = fifo.run_shard(db, prefix)
         assert not any(out.violations.values()), (prefix, out.violations)
+
+
+def ledger_rows(db) -> list[tuple]:
+    return db.sql(f"SELECT wallet, event_id, role, side, condition_id, outcome_index, token_delta, usdc_delta, "
+                  f"fee_amount, trade_time FROM {db.table('ledger')}")
+
+
+def rejected_rows(db) -> list[tuple]:
+    return db.sql(f"SELECT event_id, trader_wallet, role, reason, day FROM {db.table('rejected')}")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -199,11 +232,11 @@ def test_every_raw_fill_ends_in_the_ledger_or_rejected_exactly_once_and_bad_rows
     FIGURES["raw rows"] += len(rows)
     led, rej, valid = expected(rows)
     pipeline(mixed, rows)
-    got_ledger = mixed.sql(f"SELECT wallet, event_id, role, side, condition_id, outcome_index, token_delta, "
-                           f"usdc_delta, fee_amount FROM {mixed.table('ledger')}")
-    got_rejected = mixed.sql(f"SELECT event_id, trader_wallet, role, reason FROM {mixed.table('rejected')}")
-    assert sorted(got_ledger) == led  # sorted lists, not sets: exactly once
-    assert sorted(got_rejected) == rej
+    assert sorted(ledger_rows(mixed)) == led  # sorted lists, not sets: exactly once, on the winner's day
+    assert sorted(rejected_rows(mixed)) == rej
+    FIGURES["fills whose versions span days"] += sum(
+        len({r[8].date() if in_window(r[8]) else None for r in rows if identity(r) == k}) > 1
+        for k in winners(rows))
     FIGURES["rejected"] += len(rej)
     FIGURES["ledger"] += len(led)
 
@@ -212,6 +245,46 @@ def test_every_raw_fill_ends_in_the_ledger_or_rejected_exactly_once_and_bad_rows
                        ("lots", "wallet, condition_id, outcome_index, lot_id, is_maker")):
         assert mixed.sql(f"SELECT * FROM {mixed.table(key)} ORDER BY {order}") == \
             valid_only.sql(f"SELECT * FROM {valid_only.table(key)} ORDER BY {order}"), key
+
+
+def test_a_corrected_trade_time_on_another_day_still_leaves_one_fill(make_db, monkeypatch):
+    """SPEC 3.2: the identity is (event_id, wallet, role) and the latest insert wins whatever its trade_time day
+    (bug 4). A fill re-dated to the next day is one ledger row on that day; a deletion dated on another day deletes
+    it; a later out-of-range version leaves it only in rejected; moved back, it is back on its first day."""
+    db = make_db("crossday")
+    d1, d2 = (datetime.combine(d, datetime.min.time()) for d in DAYS)
+    w = WALLETS[0]
+
+    def fill(event_id: str, t: datetime, hours: int, *, usdc: int = 400_000, deleted: int = 0) -> tuple:
+        return (event_id, w, "taker", "buy", "101", usdc, 1_000_000, 0, t, "0xtx", 1, deleted,
+                d1 + timedelta(hours=hours))
+
+    rows = [
+        fill("moved", d1 + timedelta(hours=12), 13), fill("moved", d2 + timedelta(hours=9), 14, usdc=300_000),
+        fill("deleted", d1 + timedelta(hours=12), 13), fill("deleted", d2 + timedelta(hours=1), 14, deleted=1),
+        fill("out", d1 + timedelta(hours=12), 13), fill("out", OUT_OF_RANGE[2], 14),
+        fill("back", d1 + timedelta(hours=8), 13), fill("back", d2 + timedelta(hours=8), 14, usdc=300_000),
+        fill("back", d1 + timedelta(hours=7), 15, usdc=200_000),
+        fill("in", OUT_OF_RANGE[0], 13), fill("in", d2 + timedelta(hours=2), 14),
+        fill("kept", d2 + timedelta(hours=3), 15), fill("kept", OUT_OF_RANGE[1], 14),  # out of range, but older
+    ]
+    pipeline(db, rows)
+    one_per_fill = sorted(expected(rows)[0])
+    assert sorted(ledger_rows(db)) == one_per_fill
+    assert [(r[1], r[7], r[9]) for r in one_per_fill] == [
+        ("back", -200_000, d1 + timedelta(hours=7)), ("in", -400_000, d2 + timedelta(hours=2)),
+        ("kept", -400_000, d2 + timedelta(hours=3)), ("moved", -300_000, d2 + timedelta(hours=9))]
+    assert rejected_rows(db) == [("out", w, "taker", "time_out_of_range", date(1970, 1, 1))]
+    assert parity(db, DAYS[0], DAYS[-1] + timedelta(days=1), WINDOW).passed
+
+    # a rerun changes nothing, and so does a resolution cut into more memory slices than there are rows
+    supersessions = db.sql(f"SELECT * FROM {db.table('supersessions')} ORDER BY ALL")
+    assert staging.resolve_cross_day(db, WINDOW) == []
+    monkeypatch.setattr(staging, "CANDIDATE_BYTES_PER_ROW", db.settings.clickhouse.max_memory_usage)
+    assert staging.resolve_cross_day(db, WINDOW) == []
+    assert db.sql(f"SELECT * FROM {db.table('supersessions')} ORDER BY ALL") == supersessions
+    pipeline(db, rows, reset_first=False)
+    assert sorted(ledger_rows(db)) == one_per_fill and len(rejected_rows(db)) == 1
 
 
 # -- malformed ingest files -------------------------------------------------------------------------------------
