@@ -101,6 +101,14 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     return value, round(time.perf_counter() - t, 3)
 
 
+def cpu_timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    """fn() and the CPU seconds (user + system) this process spent on it, chDB's threads included."""
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    value = fn()
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    return value, round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2)
+
+
 def machine_name() -> str:
     """ClickBench-style machine label: cores and memory (override with --machine)."""
     mem_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)

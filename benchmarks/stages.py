@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import random
 import statistics
+import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
-from common import execute, open_db, query, timed
+from common import cpu_timed, execute, open_db, query, timed
 
 
 
@@ -146,34 +148,53 @@ def build_ledger(path: str, stats: dict) -> dict:
     return {"staging_seconds": staged["seconds"], "ledger_seconds": built["seconds"], "ledger_rows": built["rows_out"]}
 
 
-def ours_fifo(path: str) -> dict:
-    """Our exact FIFO: tasks.fifo.run_shard over the 16 one-character shards, serially; every statement timed."""
-    from tasks.fifo import run_shard
+def ours_fifo(path: str, concurrency: int) -> dict:
+    """Our exact FIFO as fifo_backfill runs it locally: tasks.fifo.run_shard over the 16 one-character shards,
+    `concurrency` at a time, each thread with its own client; every statement timed (summed over threads). Then,
+    timed apart, the table-level check the publication gate runs over every written lot and position."""
+    from tasks.fifo import check_tables, run_shard
     from tasks.partitions import all_shards
 
-    db = open_db(path)
-    profile = Profile(db)
     per_shard: dict[str, float] = {}
+    profiles: list[Profile] = []
+    local = threading.local()
+    opened = []
 
-    def run() -> tuple[int, int, dict]:
-        rows = lots = 0
-        violations: dict[str, int] = defaultdict(int)
-        for prefix in all_shards(1):
-            t = time.perf_counter()
-            out = run_shard(db, prefix)
-            per_shard[prefix] = round(time.perf_counter() - t, 3)
-            rows += out.rows_in
-            lots += out.counts.get("lots", 0)
-            for k, v in out.violations.items():
-                violations[k] += v
-        return rows, lots, dict(violations)
+    def shard(prefix: str):
+        if not hasattr(local, "db"):
+            local.db = open_db(path)
+            opened.append(local.db)
+            profiles.append(Profile(local.db))
+        out, per_shard[prefix] = timed(lambda: run_shard(local.db, prefix))
+        return out
 
-    (rows, lots, violations), seconds = timed(run)
-    positions = query(db, "sql/select_table_rows.sql", idents={"table": "positions"})[0]["n"]
+    def run() -> list:
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            return list(pool.map(shard, all_shards(1)))
+
+    (outs, seconds), cpu = cpu_timed(lambda: timed(run))
+    for db in opened:
+        db.close()
+    violations: dict[str, int] = defaultdict(int)
+    for out in outs:
+        for k, v in out.violations.items():
+            violations[k] += v
+    db = open_db(path)
+    gate, gate_seconds = timed(lambda: check_tables(db, ""))
     db.close()
-    return {"seconds": seconds, "ledger_rows": rows, "lots": lots, "positions": int(positions),
-            "violations": {k: v for k, v in violations.items() if v},
-            **profile.report(), "per_shard_seconds": per_shard}
+    report: dict = {"per_statement_seconds": defaultdict(float), "per_statement_calls": defaultdict(int)}
+    for p in profiles:
+        for key, values in p.report().items():
+            for name, v in values.items():
+                report[key][name] += v
+    order = sorted(report["per_statement_seconds"], key=lambda k: -report["per_statement_seconds"][k])
+    return {"seconds": seconds, "cpu_seconds": cpu, "concurrency": concurrency,
+            "ledger_rows": sum(o.rows_in for o in outs), "lots": sum(o.counts.get("lots", 0) for o in outs),
+            "positions": sum(o.rows_out for o in outs), "violations": {k: v for k, v in violations.items() if v},
+            "gate_check_seconds": gate_seconds, "gate_check_violations": {k: v for k, v in gate.items() if v},
+            "per_statement_seconds": {k: round(report["per_statement_seconds"][k], 3) for k in order},
+            "per_statement_calls": {k: report["per_statement_calls"][k] for k in order},
+            "per_shard_seconds": per_shard}
 
 
 def approx_fifo(path: str) -> dict:
@@ -181,10 +202,12 @@ def approx_fifo(path: str) -> dict:
     db = open_db(path)
     idents = {"approx_lots": "approx_lots"}
     execute(db, "seed/create_fifo_approx.sql", idents=idents)
-    _, seconds = timed(lambda: execute(db, "seed/fifo_approx.sql", idents=idents, all_wallets=1, wallets=[]))
+    (_, seconds), cpu = cpu_timed(lambda: timed(
+        lambda: execute(db, "seed/fifo_approx.sql", idents=idents, all_wallets=1, wallets=[])))
     agree = query(db, "sql/select_fifo_agreement.sql", idents=idents)[0]
+    execute(db, "seed/drop_fifo_approx.sql", idents=idents)
     db.close()
-    return {"seconds": seconds, "lots": int(agree["approx_lots"]),
+    return {"seconds": seconds, "cpu_seconds": cpu, "lots": int(agree["approx_lots"]),
             "agreement_with_exact": {k: round(float(v), 2) for k, v in agree.items()}}
 
 
@@ -204,6 +227,7 @@ def batch_fifo(path: str, batches: int, batch_size: int, sample_seed: int) -> di
         _, seconds = timed(lambda: execute(db, "seed/fifo_approx.sql", idents=idents, all_wallets=0, wallets=names))
         times.append(seconds)
         fills.append(sum(int(wallets[i]["fills"]) for i in batch))
+    execute(db, "seed/drop_fifo_approx.sql", idents=idents)
     db.close()
     total_wallets, total_fills = len(wallets), sum(int(w["fills"]) for w in wallets)
     n_batches = -(-total_wallets // batch_size)

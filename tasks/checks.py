@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time as dtime, timedelta, timezone
 
 from tasks.clickhouse import Db
-from tasks.fifo import check_shard
+from tasks.fifo import check_tables
 from tasks.partitions import Window
 
 
@@ -72,7 +72,7 @@ def validate(db: Db, *, source: str = "next", window: Window | None = None) -> R
                                 db.settings.pipeline.parity_sample_modulus))
     suffix = {"next": "_next", "working": "", "published": "_published"}[source]
     src = {"positions_source": f"positions{suffix}", "lots_source": f"lots{suffix}"}
-    v = check_shard(db, "", tables=src)
+    v = check_tables(db, "", tables=src)
     cons = {k: n for k, n in v.items() if n and k not in SANITY}
     sane = {k: n for k, n in v.items() if n and k in SANITY}
     report.add("conservation", not cons, "0 violations" if not cons else ", ".join(f"{k}={n}" for k, n in cons.items()))

@@ -318,6 +318,8 @@ def get_client(settings: Settings | None = None) -> Db:
     session = {"max_memory_usage": ch.max_memory_usage, "max_execution_time": ch.max_execution_time}
     if ch.max_threads:
         session["max_threads"] = ch.max_threads
+    if ch.max_insert_threads:
+        session["max_insert_threads"] = ch.max_insert_threads
     import clickhouse_connect  # deferred: keeps `polyledger --help` fast
 
     logging.getLogger("clickhouse_connect").setLevel(logging.CRITICAL)  # we report failures ourselves, once

@@ -7,8 +7,8 @@ from contextlib import ExitStack
 from datetime import date, datetime, time, timedelta, timezone
 
 from tasks.clickhouse import Db
-from tasks.errors import InputError
-from tasks.fifo import compute_state
+from tasks.errors import CheckFailed, InputError
+from tasks.fifo import compute
 from tasks.partitions import scratch_like, swap_in
 from tasks.registry import Outcome, read
 
@@ -47,8 +47,8 @@ def recompute(db: Db, start: date, end_inclusive: date, run_id: str = "", *,
     ranges = [(start, end_inclusive + timedelta(days=1))]
     ranges += [(d, d + timedelta(days=1)) for d in sorted(set(also_days)) if not start <= d <= end_inclusive]
     with ExitStack() as stack:
-        wallets, conditions, state = db.scratch("wallets"), db.scratch("conditions"), db.scratch("fifo_state")
-        for name in (wallets, conditions, state):
+        wallets, conditions = db.scratch("wallets"), db.scratch("conditions")
+        for name in (wallets, conditions):
             stack.callback(db.run, "drop_scratch", idents={"scratch": name})
         db.run("create_affected_wallets", idents={"scratch": wallets})
         db.run("create_changed_conditions", idents={"scratch": conditions})
@@ -60,17 +60,19 @@ def recompute(db: Db, start: date, end_inclusive: date, run_id: str = "", *,
         src = stack.enter_context(scratch_like(db, "ledger", "affected_ledger"))
         db.run("insert_affected_ledger", purpose="copy affected ledger", idents={"scratch": src, **sel})
         rows = int(db.scalar("select_count", idents={"scratch": src}))
-        compute_state(db, state, ledger_source=src, prefix="", rows=rows)
         touched = [r["partition"] for r in db.rows("select_touched_partitions", idents={"affected_ledger": src, **sel})]
-        for key in ("lots", "positions"):
-            out = stack.enter_context(scratch_like(db, key, f"nightly_{key}"))
-            db.run("insert_kept_rows", purpose=f"keep unaffected {key}", idents={"scratch": out, "target": key, **sel},
+        out = {key: stack.enter_context(scratch_like(db, key, f"nightly_{key}")) for key in ("lots", "positions")}
+        for key, scratch in out.items():
+            db.run("insert_kept_rows", purpose=f"keep unaffected {key}", idents={"scratch": scratch, "target": key, **sel},
                    partitions=touched)
-            db.run(f"insert_{key}_from_state", purpose=f"recomputed {key}", idents={"scratch": out, "state": state})
-            swap_in(db, key, out, touched)
+        violations = compute(db, lots=out["lots"], positions=out["positions"], ledger_source=src, prefix="",
+                             rows=rows).violations
+        if any(violations.values()):
+            raise CheckFailed(f"nightly recompute: check violations { {k: v for k, v in violations.items() if v} }")
+        for key, scratch in out.items():
+            swap_in(db, key, scratch, touched)
         n_wallets = int(db.scalar("select_count", idents={"scratch": wallets}))
         n_conditions = int(db.scalar("select_count", idents={"scratch": conditions}))
     record_resolutions(db, run_id)
-    # the conservation and sanity checks run over every position in validate_and_publish, which always follows
     return Outcome("fifo", f"nightly {start}..{end_inclusive}", rows_in=rows, rows_out=len(touched),
-                   counts={"wallets": n_wallets, "conditions": n_conditions})
+                   counts={"wallets": n_wallets, "conditions": n_conditions}, violations=violations)

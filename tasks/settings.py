@@ -35,6 +35,7 @@ class ClickHouseSettings(BaseSettings):
     clickhouse_password: SecretStr | None = Field(None, description="overrides the password in the URL")
     database: str = Field("polymarket", description="database holding every table")
     max_threads: int = Field(0, ge=0, description="per-query max_threads (0: server default)")
+    max_insert_threads: int = Field(2, ge=0, description="threads writing each INSERT ... SELECT (0: server default)")
     max_memory_usage: int = Field(8_000_000_000, ge=0, description="per-query memory cap in bytes")
     max_execution_time: int = Field(3600, ge=0, description="per-query time cap in seconds")
     connect_timeout: int = Field(10, ge=1, description="seconds to wait for a server")

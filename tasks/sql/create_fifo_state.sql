@@ -1,6 +1,6 @@
--- Scratch: one row per position of a shard with its lots as parallel arrays; unsorted (written once, read twice
--- and dropped), MergeTree rather than Memory so it is shared by every replica of a ClickHouse Cloud service
-CREATE TABLE ${scratch}
+-- One FIFO slice's result, one row per position with its lots as parallel arrays. A Null table: nothing is stored,
+-- the materialized views on it cut each block into lots, positions and check counts as it passes
+CREATE TABLE ${state}
 (
     wallet String,
     condition_id String,
@@ -31,5 +31,4 @@ CREATE TABLE ${scratch}
     lot_proceeds Array(Float64),
     lot_pnl Array(Float64)
 )
-ENGINE = MergeTree
-ORDER BY tuple()
+ENGINE = Null

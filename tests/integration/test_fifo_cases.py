@@ -222,3 +222,76 @@ def test_a_three_way_split_pays_each_outcome_its_share_of_the_numerators(db):
                                                status="resolved"))
     check(position(db, W_E, THREE_WAY, 0), dict(payout=0.25, status="resolved", fifo_pnl_usd=1.2,
                                                 avg_cost_pnl_usd=1.2))
+
+
+# -- the in-query checks: each broken identity is counted, and a failing shard is not swapped in ---------------
+CHECK_POSITION = {"A won": (W_A, WON), "E closed": (W_E, OPEN)}
+
+
+@pytest.fixture(scope="module")
+def state(db):
+    """The real FIFO result of every case, kept in a Memory table (the pipeline streams it through a Null one)."""
+    null, kept = db.scratch("null_state"), db.scratch("kept_state")
+    db.run("create_fifo_state", idents={"state": null})
+    db.client.command(f"CREATE TABLE {db.table(kept)} AS {db.table(null)} ENGINE = Memory")
+    db.run("insert_fifo_state", idents={"state": kept, "ledger_source": "ledger"}, prefix="0x", parts=1, part=0)
+    return kept
+
+
+def counted(db, state: str, case: str, replace: str = "") -> dict:
+    """Nonzero check counts over one position of the FIFO result, with some of its columns replaced."""
+    w, c = CHECK_POSITION[case]
+    broken = db.scratch("broken_state")
+    db.client.command(f"CREATE TABLE {db.table(broken)} AS {db.table(state)} ENGINE = Memory")
+    db.client.command(f"INSERT INTO {db.table(broken)} SELECT * {replace} FROM {db.table(state)} "
+                      f"WHERE wallet = {{w:String}} AND condition_id = {{c:String}} AND outcome_index = 0",
+                      parameters={"w": w, "c": c})
+    out = db.rows("select_fifo_checks", idents={"state": broken})[0]
+    assert out["positions"] == 1
+    return {k: v for k, v in out.items() if v and k not in ("positions", "lots")}
+
+
+@pytest.mark.parametrize("case, replace, expected", [
+    # untouched: every identity holds
+    ("A won", "", {}),
+    ("E closed", "", {}),
+    # one more share sold from lot a2 than the sells matched: matched and held both disagree
+    ("A won", "REPLACE ([lot_sold[1], lot_sold[2] + 1] AS lot_sold)",
+     {"matched_ne_lots_sold": 1, "held_ne_lots_held": 1}),
+    # a lot bought one share more than the ledger's buys: bought and held disagree
+    ("A won", "REPLACE ([lot_tokens[1] + 1, lot_tokens[2]] AS lot_tokens)",
+     {"bought_ne_lots_tokens": 1, "held_ne_lots_held": 1}),
+    # 2 micro-USDC of proceeds from nowhere, over the 1 + 1e-9 x 21.9 USDC gross tolerance
+    ("A won", "REPLACE ([lot_proceeds[1], lot_proceeds[2] + 2] AS lot_proceeds)", {"proceeds_ne_lots_proceeds": 1}),
+    # resolved: fifo pnl no longer cash flow + held x r; closed: no longer cash flow
+    ("A won", "REPLACE (fifo_pnl + 2 AS fifo_pnl)", {"resolved_pnl_mismatch": 1}),
+    ("E closed", "REPLACE (fifo_pnl + 2 AS fifo_pnl)", {"closed_pnl_mismatch": 1}),
+    # sanity: a lot losing more than its cost, a NaN, a resolved lot earning more than 1 USDC a share
+    ("A won", "REPLACE ([-lot_cost[1] * 1.01, lot_pnl[2]] AS lot_pnl)", {"roi_below_minus_one": 1}),
+    ("A won", "REPLACE (nan AS avg_cost_pnl)", {"not_finite": 1}),
+    ("A won", "REPLACE ([lot_pnl[1], lot_tokens[2] - lot_cost[2] + 2.] AS lot_pnl)", {"resolved_pnl_above_max": 1}),
+    ("A won", "REPLACE ([lot_sold[1], lot_tokens[2] + 1] AS lot_sold)",
+     {"bad_lot_quantities": 1, "matched_ne_lots_sold": 1, "held_ne_lots_held": 1}),
+])
+def test_each_broken_identity_is_counted(db, state, case, replace, expected):
+    assert counted(db, state, case, replace) == expected
+
+
+def test_a_shard_failing_its_checks_keeps_its_previous_lots_and_positions(db, monkeypatch):
+    import tasks.clickhouse as ch
+
+    before = (lots(db, W_A, WON, 0), position(db, W_A, WON, 0))
+    render = ch.render_text
+
+    def one_more_dollar_per_lot(name: str, idents: dict) -> str:
+        # a fault in the FIFO arithmetic: every lot's proceeds inflated by 1 USDC (mapped by position on insert)
+        sql = render(name, idents)
+        return sql.replace("    lot_proceeds,\n    lot_pnl\n", "    arrayMap(x -> x + 1e6, lot_proceeds),\n    lot_pnl\n") \
+            if name == "insert_fifo_state" else sql
+
+    monkeypatch.setattr(ch, "render_text", one_more_dollar_per_lot)
+    out = run_shard(db, W_A[2])
+    monkeypatch.undo()
+    # shard a holds W_A's two positions (case A, won and open); both have lots, so both fail the proceeds identity
+    assert {k: v for k, v in out.violations.items() if v} == {"proceeds_ne_lots_proceeds": 2}
+    assert (lots(db, W_A, WON, 0), position(db, W_A, WON, 0)) == before
