@@ -13,7 +13,7 @@ from tasks.fanout import run_shard_groups
 from tasks.partitions import Window, parse_day, parse_shards
 from tasks.registry import Outcome
 from tasks.runs import build_ledger_days, fifo_shard_task, plan, record_resolutions, reject_out_of_range, \
-    resolve_cross_day, stage_days
+    resolve_cross_day, stage_days, sweep_scratch_tables
 from tasks.settings import get_settings
 
 
@@ -70,6 +70,7 @@ def full_backfill(start: str | None = None, end: str | None = None,
                   shard_width: int = 1, max_pods_in_flight: int = 4, only_missing: bool = False,
                   publish: bool = True, shards: list[str] | None = None) -> dict:
     """staging -> ledger -> fifo -> validate and publish, each stage optional."""
+    sweep_scratch_tables()
     done: dict[str, int] = {}
     if "staging" in stages:
         done["staging"] = len(staging_backfill(start, end, only_missing))

@@ -10,7 +10,7 @@ from typing import Any
 from prefect import task
 from prefect.tasks import exponential_backoff
 
-from tasks import checks, fifo, incremental, ledger, publish, staging, steps
+from tasks import checks, fifo, incremental, ledger, publish, schema, staging, steps
 from tasks.clickhouse import SQL_DIR, get_client
 from tasks.errors import CheckFailed, QueryError
 from tasks.log import get_logger
@@ -112,6 +112,13 @@ def resolve_cross_day(window: Window, run_id: str = "") -> Outcome:
 def reject_out_of_range(window: Window, run_id: str = "") -> Outcome:
     with get_client() as db:
         return steps.out_of_range_step(db, window, run_id)
+
+
+@task(task_run_name="sweep leftover scratch tables")
+def sweep_scratch_tables() -> list[str]:
+    """Drop scratch tables a killed task left behind."""
+    with get_client() as db:
+        return schema.sweep_scratch(db)
 
 
 @task(task_run_name="stale ledger days")

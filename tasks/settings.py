@@ -83,6 +83,9 @@ class PipelineSettings(BaseSettings):
     retries: int = Field(3, ge=0, description="retries of a task on transient ClickHouse errors")
     retry_delay_seconds: float = Field(2.0, ge=0, description="base of the exponential backoff")
     lookback_days: int = Field(2, ge=0, description="nightly: days before the watermark restaged")
+    scratch_ttl_hours: int = Field(
+        24, ge=0, description="scratch tables older than this are a killed task's leftovers, dropped by init and at the "
+                              "start of a backfill or nightly run (0: all of them; only when nothing else runs)")
     parity_sample_modulus: int = Field(
         0, ge=0, description="parity on wallets with cityHash64 % N = 0 (0: every wallet; set on servers)"
     )

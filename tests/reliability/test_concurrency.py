@@ -151,3 +151,26 @@ def test_threads_of_one_process_opening_their_own_clients_never_see_the_director
     assert p.returncode == 0, p.stderr[-2000:]
     result = json.loads(p.stdout.strip().splitlines()[-1])
     assert result["errors"] == [] and result["opened"] == 200, result
+
+
+def test_scratch_tables_a_killed_task_left_behind_are_swept_and_nothing_else(make_db):
+    """A SIGKILL skips a task's cleanup: its scratch tables (and a FIFO run's views) stay. init and every backfill
+    or nightly run drop those older than POLYLEDGER_SCRATCH_TTL_HOURS, views first."""
+    from tasks.schema import sweep_scratch
+
+    db = make_db("sweep")
+    state, positions, view = db.scratch("fifo_state"), db.scratch("positions"), db.scratch("fifo_view")
+    db.run("create_fifo_state", idents={"state": state})
+    db.run("create_scratch_like", idents={"scratch": positions, "target": "positions"})
+    db.run("create_fifo_positions_view", idents={"view": view, "state": state, "positions": positions})
+    tables = lambda: {r[0] for r in db.sql("SELECT name FROM system.tables WHERE database = {d:String}",  # noqa: E731
+                                           d=db.database)}
+    before = tables()
+    assert {state, positions, view} <= before
+
+    assert sweep_scratch(db) == []  # younger than the 24 h default: a running task may still use them
+    assert tables() == before
+    db.settings.pipeline.scratch_ttl_hours = 0
+    swept = sweep_scratch(db)
+    assert swept[0] == view and set(swept) == {state, positions, view}
+    assert tables() == before - {state, positions, view}  # every configured table and view is still there
