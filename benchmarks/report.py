@@ -41,22 +41,26 @@ def pipeline(d: dict) -> list[str]:
 
 
 def fifo(d: dict) -> list[str]:
-    out = ["| fills (ledger rows) | ours s | approx s | ours/approx | ours fills/s | approx fills/s | batch fills/s "
+    out = ["| fills (ledger rows) | ours s | approx s | ours/approx | ours CPU s | approx CPU s | ours/approx CPU "
+           "| ours fills/s | approx fills/s | batch fills/s "
            "| ours/batch fills/s | batch extrapolated s | ours peak RSS MB | approx peak RSS MB | leaderboard median ms |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in d["results"]:
         o, a, b, q = r["ours"], r["approx"], r["batches"], r["ratios"]
         out.append(f"| {_n(r['ledger_rows'])} | {o['seconds']} | {a['seconds']} | {q['ours_over_approx_time']} | "
+                   f"{o['cpu_seconds']} | {a['cpu_seconds']} | {q['ours_over_approx_cpu']} | "
                    f"{_n(o['fills_per_second'])} | {_n(a['fills_per_second'])} | {_n(b['fills_per_second'])} | "
                    f"{q['ours_over_batch_fills_per_second']} | {b['extrapolated_seconds']} | {o['peak_rss_mb']:.0f} | "
                    f"{a['peak_rss_mb']:.0f} | {r['leaderboard']['median_ms']} |")
-    out += ["", "| fills | wallets | positions | lots | batches sampled | median s/batch | conservation violations |",
-            "|---|---|---|---|---|---|---|"]
+    out += ["", "| fills | wallets | positions | lots | batches sampled | median s/batch | in-run check violations "
+            "| gate table check s | gate check violations |", "|---|---|---|---|---|---|---|---|---|"]
     for r in d["results"]:
         o, b = r["ours"], r["batches"]
         out.append(f"| {_n(r['ledger_rows'])} | {_n(b['wallets'])} | {_n(o['positions'])} | {_n(o['lots'])} | "
-                   f"{b['sampled_batches']} x {b['batch_size']} | {b['median_batch_seconds']} | {o['violations'] or 0} |")
-    out += ["", "Where our FIFO time goes (seconds per SQL file over the 16 shards):", ""]
+                   f"{b['sampled_batches']} x {b['batch_size']} | {b['median_batch_seconds']} | {o['violations'] or 0} "
+                   f"| {o['gate_check_seconds']} | {o['gate_check_violations'] or 0} |")
+    out += ["", "Where our FIFO time goes (seconds per SQL file over the 16 shards, summed over the "
+            f"{d['results'][0]['ours']['concurrency']} threads):", ""]
     for r in d["results"]:
         parts = ", ".join(f"{k} {v}" for k, v in r["ours"]["per_statement_seconds"].items() if v >= 0.1)
         out.append(f"- {_n(r['ledger_rows'])} fills: {parts}")
