@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     payload = {"benchmark": "pipeline", "machine": args.machine, "seed": args.seed, **environment(),
                "method": {
                    "ours_staging": "tasks.staging.stage_chunk per day (scratch ReplacingMergeTree, OPTIMIZE FINAL, "
-                                   "REPLACE PARTITION) + reject_out_of_range, serial",
+                                   "REPLACE PARTITION) + resolve_cross_day + reject_out_of_range, serial",
                    "ours_ledger": "tasks.ledger.build_chunk per day (ledger + rejected from staging FINAL), serial",
                    "seed_staging": "INSERT INTO ReplacingMergeTree(insert_time) SELECT * FROM raw WHERE "
                                    "toDate(trade_time) = day, per calendar day",

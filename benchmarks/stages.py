@@ -63,15 +63,17 @@ def _days(stats: dict) -> list[tuple[date, date]]:
 
 
 def ours_staging(path: str, stats: dict) -> dict:
-    """Our staging: every day chunk through tasks.staging.stage_chunk, then the out-of-range rejects."""
+    """Our staging as staging_backfill runs it: every day chunk through tasks.staging.stage_chunk, then the
+    cross-day resolution of a fill's versions, then the out-of-range rejects."""
     from tasks.partitions import Window
-    from tasks.staging import reject_out_of_range, stage_chunk
+    from tasks.staging import reject_out_of_range, resolve_cross_day, stage_chunk
 
     db, window = open_db(path), Window.now()
     profile = Profile(db)
 
     def run() -> int:
         staged = sum(stage_chunk(db, a, b, window).rows_out for a, b in _days(stats))
+        resolve_cross_day(db, window)
         reject_out_of_range(db, window)
         return staged
 

@@ -14,8 +14,7 @@ from tasks.registry import Outcome
 FIFO_SETTINGS = {"max_partitions_per_insert_block": 0, "parallel_view_processing": 1,
                  "group_by_two_level_threshold": 1, "group_by_two_level_threshold_bytes": 1}
 # the FIFO query writes its result into a Null table; these views cut each block into the outputs as it passes
-VIEWS = (("create_fifo_lots_view", "lots"), ("create_fifo_positions_view", "positions"),
-         ("create_fifo_checks_view", "checks"))
+VIEWS = ("create_fifo_lots_view", "create_fifo_positions_view", "create_fifo_checks_view")
 
 
 class Computed(NamedTuple):
@@ -47,12 +46,11 @@ def compute(db: Db, *, lots: str, positions: str, ledger_source: str, prefix: st
         db.run("create_fifo_state", purpose="create fifo state", idents={"state": state})
         db.run("create_fifo_checks", purpose="create fifo checks", idents={"checks": checks})
         targets = {"state": state, "lots": lots, "positions": positions, "checks": checks}
-        for view, (sql, _) in zip(views, VIEWS):
+        for view, sql in zip(views, VIEWS):
             db.run(sql, purpose="create fifo view", idents={"view": view, **targets})
         for part in range(parts):
             db.run("insert_fifo_state", purpose=f"fifo {prefix or 'incremental'} slice {part}/{parts}",
-                   idents={"state": state, "ledger_source": ledger_source},
-                   settings=FIFO_SETTINGS,
+                   idents={"state": state, "ledger_source": ledger_source}, settings=FIFO_SETTINGS,
                    prefix="0x" + prefix, parts=parts, part=part)
         totals = db.rows("select_fifo_check_totals", purpose="sum fifo checks", idents={"checks": checks})[0]
     totals = {k: int(v or 0) for k, v in totals.items()}
