@@ -9,8 +9,8 @@ from tasks.clickhouse import Db
 from tasks.partitions import scratch_like, storage_partitions, sub_shards, swap_in
 from tasks.registry import Outcome
 
-# max_partitions_per_insert_block: a nightly run may touch all 256 wallet partitions; two-level aggregation even
-# for a small shard, so the array work after the GROUP BY runs on every thread, not on one merged stream
+# max_partitions_per_insert_block: a nightly run may touch all 256 wallet partitions; the three views run side by
+# side; two-level aggregation even for a small shard, so the array work after the GROUP BY runs on every thread
 FIFO_SETTINGS = {"max_partitions_per_insert_block": 0, "parallel_view_processing": 1,
                  "group_by_two_level_threshold": 1, "group_by_two_level_threshold_bytes": 1}
 # the FIFO query writes its result into a Null table; these views cut each block into the outputs as it passes

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import ExitStack
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from tasks.clickhouse import Db
 from tasks.errors import CheckFailed, InputError
 from tasks.fifo import compute
-from tasks.partitions import scratch_like, swap_in
+from tasks.partitions import day_bounds, scratch_like, swap_in
 from tasks.registry import Outcome, read
 
 
@@ -35,9 +35,6 @@ def record_resolutions(db: Db, run_id: str = "") -> None:
     db.run("insert_resolution_states", purpose="record resolution states", run_id=str(run_id))
 
 
-def _bounds(a: date, b: date) -> dict[str, datetime]:
-    return {"start": datetime.combine(a, time(), timezone.utc), "end": datetime.combine(b, time(), timezone.utc)}
-
 
 def recompute(db: Db, start: date, end_inclusive: date, run_id: str = "", *,
               also_days: Sequence[date] = ()) -> Outcome:
@@ -54,7 +51,7 @@ def recompute(db: Db, start: date, end_inclusive: date, run_id: str = "", *,
         db.run("create_changed_conditions", idents={"scratch": conditions})
         for a, b in ranges:
             db.run("insert_affected_wallets", purpose=f"find affected wallets {a}", idents={"scratch": wallets},
-                   **_bounds(a, b))
+                   **day_bounds(a, b))
         db.run("insert_changed_conditions", purpose="find newly resolved conditions", idents={"scratch": conditions})
         sel = {"wallets": wallets, "conditions": conditions}
         src = stack.enter_context(scratch_like(db, "ledger", "affected_ledger"))

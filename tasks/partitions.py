@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from tasks.clickhouse import Db
 from tasks.errors import InputError
@@ -48,6 +48,11 @@ def day_chunks(start: date, end: date, chunk_days: int) -> list[tuple[date, date
         out.append((a, b))
         a = b
     return out
+
+
+def day_bounds(a: date, b: date) -> dict[str, datetime]:
+    """Query parameters start/end: midnight UTC of days a and b (a half-open range of trade times)."""
+    return {"start": datetime.combine(a, time(), timezone.utc), "end": datetime.combine(b, time(), timezone.utc)}
 
 
 def days_in(a: date, b: date) -> list[date]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date
 
 from tasks.clickhouse import Db
-from tasks.partitions import Window, days_in, scratch_like, sub_shards, swap_in
+from tasks.partitions import Window, day_bounds, days_in, scratch_like, sub_shards, swap_in
 from tasks.registry import Outcome, mark_stale
 
 OUT_OF_RANGE_DAY = date(1970, 1, 1)  # the sentinel day of versions dated outside the valid window
@@ -14,13 +14,10 @@ OUT_OF_RANGE_DAY = date(1970, 1, 1)  # the sentinel day of versions dated outsid
 CANDIDATE_BYTES_PER_ROW = 64
 
 
-def _bounds(a: date, b: date) -> dict[str, datetime]:
-    return {"start": datetime.combine(a, time(), timezone.utc), "end": datetime.combine(b, time(), timezone.utc)}
-
 
 def raw_fingerprint(db: Db, a: date, b: date) -> tuple[int, str]:
     """Rows and content hash of the raw fills in [a, b): the cache key of a staging chunk."""
-    row = db.rows("select_raw_fingerprint", purpose=f"fingerprint raw {a}", **_bounds(a, b))[0]
+    row = db.rows("select_raw_fingerprint", purpose=f"fingerprint raw {a}", **day_bounds(a, b))[0]
     return int(row["rows"]), row["fingerprint"]
 
 
@@ -29,7 +26,7 @@ def stage_chunk(db: Db, a: date, b: date, window: Window) -> Outcome:
     rows_in, fp = raw_fingerprint(db, a, b)
     with scratch_like(db, "staging", "stage") as scratch:
         db.run("insert_staging_chunk", purpose=f"stage {a}", idents={"scratch": scratch},
-               **_bounds(a, b), **window.params())
+               **day_bounds(a, b), **window.params())
         db.run("optimize_scratch", purpose=f"merge staged {a}", idents={"scratch": scratch})
         rows_out = int(db.scalar("select_count_final", purpose=f"count staged {a}", idents={"scratch": scratch}))
         swap_in(db, "staging", scratch, [d.isoformat() for d in days_in(a, b)])
