@@ -59,6 +59,18 @@ def prefect_api(local_prefect_server, tmp_path_factory) -> Iterator[str]:
         drain_prefect_workers()
 
 
+@pytest.fixture
+def pipeline_db(prefect_api, chdb_dir, monkeypatch):
+    """A fresh database that the flows (which read settings from the environment) will use."""
+    from flowdata import open_database
+    from tasks.settings import get_settings
+
+    db = open_database(monkeypatch, chdb_dir, "flow")
+    yield db
+    db.close()
+    get_settings.cache_clear()
+
+
 def drain_prefect_workers() -> None:
     """Send queued run logs and events while the session server is still up (else exit waits on retries)."""
     from prefect.events.worker import EventsWorker

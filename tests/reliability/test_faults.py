@@ -114,14 +114,6 @@ def clean_run(prefect_api, chdb_dir):
     return result
 
 
-@pytest.fixture
-def flow_db(prefect_api, chdb_dir, monkeypatch):
-    db = open_database(monkeypatch, chdb_dir, "faulty")
-    yield db
-    db.close()
-    get_settings.cache_clear()
-
-
 # -- several fault budgets at once ----------------------------------------------------------------------------
 class Cycling(faults.Budget):
     """A budget that raises the given errors in turn: one statement can see a drop, then a timeout, then OOM."""
@@ -168,7 +160,7 @@ FAULT_PLAN = [
 ]
 
 
-def test_transient_faults_in_every_stage_are_retried_and_publish_exactly_the_clean_result(flow_db, monkeypatch,
+def test_transient_faults_in_every_stage_are_retried_and_publish_exactly_the_clean_result(pipeline_db, monkeypatch,
                                                                                          clean_run):
     from flows.backfill import full_backfill
     from tasks import runs
@@ -176,7 +168,7 @@ def test_transient_faults_in_every_stage_are_retried_and_publish_exactly_the_cle
     # One task can meet its stage's 3 faults and the swap's 3: allow 6 retries (POLYLEDGER_RETRIES=6).
     for t in (runs.stage_days, runs.build_ledger_days, runs.fifo_shard_task, runs.reject_out_of_range):
         monkeypatch.setattr(t, "retries", 6)
-    load_data(flow_db)
+    load_data(pipeline_db)
     budgets = [Cycling(needle, errors, times) for _, needle, errors, times in FAULT_PLAN]
     install_many(monkeypatch, budgets)
     state = full_backfill(start=START.isoformat(), end=END, return_state=True)
@@ -184,16 +176,16 @@ def test_transient_faults_in_every_stage_are_retried_and_publish_exactly_the_cle
     for (what, _, errors, times), b in zip(FAULT_PLAN, budgets):
         assert b.injected == times, what  # every fault was really injected ...
         assert sorted(b.kinds) == sorted(e.__name__ for e in errors), what  # ... of every transient kind
-    assert published(flow_db) == clean_run[0]  # ... and the outcome is bit-for-bit the clean run's
-    assert load_kill_resume().snapshot(flow_db) == clean_run[1]  # every intermediate table too
-    assert {r["status"] for r in read(flow_db)} == {"done"}
+    assert published(pipeline_db) == clean_run[0]  # ... and the outcome is bit-for-bit the clean run's
+    assert load_kill_resume().snapshot(pipeline_db) == clean_run[1]  # every intermediate table too
+    assert {r["status"] for r in read(pipeline_db)} == {"done"}
 
 
 def test_with_the_configured_retries_a_task_that_keeps_failing_transiently_fails_after_its_last_retry(
-        flow_db, monkeypatch):
+        pipeline_db, monkeypatch):
     from flows.backfill import staging_backfill
 
-    load_data(flow_db)
+    load_data(pipeline_db)
     retries = get_settings().pipeline.retries
     budget = faults.install(monkeypatch, lambda sql, p: is_staging_insert(sql, p) and p["start"].date() == DAY2,
                             faults.memory_limit(), times=100)
@@ -201,15 +193,15 @@ def test_with_the_configured_retries_a_task_that_keeps_failing_transiently_fails
     assert state.is_failed() and budget.injected == retries + 1
     with pytest.raises(QueryError, match=f"^stage {DAY2}: Code: 241"):
         state.result()
-    status = {r["partition"]: r["status"] for r in read(flow_db, "staging")}
+    status = {r["partition"]: r["status"] for r in read(pipeline_db, "staging")}
     assert status.pop(DAY2.isoformat()) == "failed" and set(status.values()) == {"done"}
 
 
 # -- non-transient errors: one attempt, purpose and partition in the message ----------------------------------
-def test_a_syntax_error_while_staging_fails_fast_naming_the_day(flow_db, monkeypatch):
+def test_a_syntax_error_while_staging_fails_fast_naming_the_day(pipeline_db, monkeypatch):
     from flows.backfill import full_backfill
 
-    load_data(flow_db)
+    load_data(pipeline_db)
     budget = faults.install(monkeypatch, lambda sql, p: is_staging_insert(sql, p) and p["start"].date() == DAY2,
                             faults.syntax_error(), times=5)
     state = full_backfill(start=START.isoformat(), end=END, return_state=True)
@@ -218,21 +210,21 @@ def test_a_syntax_error_while_staging_fails_fast_naming_the_day(flow_db, monkeyp
     with pytest.raises(QueryError, match=f"^stage {DAY2}: Code: 62") as err:
         state.result()
     assert err.value.transient is False and err.value.code == 62
-    status = {r["partition"]: r for r in read(flow_db, "staging")}
+    status = {r["partition"]: r for r in read(pipeline_db, "staging")}
     assert status[DAY2.isoformat()]["status"] == "failed" and "Syntax error" in status[DAY2.isoformat()]["error"]
-    assert read(flow_db, "ledger") == []  # the backfill stopped at the failed stage
-    assert published(flow_db) == ([], [])
+    assert read(pipeline_db, "ledger") == []  # the backfill stopped at the failed stage
+    assert published(pipeline_db) == ([], [])
 
 
-def test_an_unknown_table_in_one_fifo_shard_fails_fast_naming_the_shard_and_publishes_nothing(flow_db, monkeypatch):
+def test_an_unknown_table_in_one_fifo_shard_fails_fast_naming_the_shard_and_publishes_nothing(pipeline_db, monkeypatch):
     from flows.backfill import full_backfill
 
-    load_data(flow_db)
+    load_data(pipeline_db)
     window = Window.now()
     for i in range(DAYS):  # staging and ledger without Prefect: this test is about the FIFO stage
         a = START + timedelta(days=i)
-        staging.stage_chunk(flow_db, a, a + timedelta(days=1), window)
-        ledger.build_chunk(flow_db, a, a + timedelta(days=1), window)
+        staging.stage_chunk(pipeline_db, a, a + timedelta(days=1), window)
+        ledger.build_chunk(pipeline_db, a, a + timedelta(days=1), window)
     budget = faults.install(monkeypatch, lambda sql, p: is_fifo_compute(sql, p) and p["prefix"] == "0x3",
                             unknown_table(), times=5)
     state = full_backfill(start=START.isoformat(), end=END, stages=["fifo"], return_state=True)
@@ -241,9 +233,9 @@ def test_an_unknown_table_in_one_fifo_shard_fails_fast_naming_the_shard_and_publ
     with pytest.raises(QueryError, match=r"^fifo 3 (\w+ )?slice 0/1: Code: 60") as err:
         state.result()
     assert err.value.transient is False
-    fifo = {r["partition"]: r["status"] for r in read(flow_db, "fifo")}
+    fifo = {r["partition"]: r["status"] for r in read(pipeline_db, "fifo")}
     assert fifo.pop("3") == "failed" and set(fifo.values()) == {"done"} and len(fifo) == 15  # siblings finished
-    assert published(flow_db) == ([], [])  # validate-and-publish never ran
+    assert published(pipeline_db) == ([], [])  # validate-and-publish never ran
 
 
 # -- the publication swap -------------------------------------------------------------------------------------
@@ -264,54 +256,54 @@ def build_directly(db) -> None:
         steps.fifo_step(db, prefix)
 
 
-def test_a_connection_drop_during_the_publication_swap_never_mixes_two_versions(flow_db, monkeypatch):
+def test_a_connection_drop_during_the_publication_swap_never_mixes_two_versions(pipeline_db, monkeypatch):
     """SPEC 5: the published view is switched atomically. Readers must see the old lots and positions or the new
     ones, never new lots beside old positions."""
     from flows.publish import validate_and_publish
     from tasks.ingest import RAW_COLUMNS
     from tasks.publish import stage_next, swap_next_in
 
-    load_data(flow_db)
-    build_directly(flow_db)
-    stage_next(flow_db)
-    swap_next_in(flow_db)
-    old = published(flow_db)
+    load_data(pipeline_db)
+    build_directly(pipeline_db)
+    stage_next(pipeline_db)
+    swap_next_in(pipeline_db)
+    old = published(pipeline_db)
     late = [(f"late-{i}",) + r[1:] for i, r in enumerate(fills(1, seed=77)[:6])]  # new fills on day 1
-    flow_db.insert("raw", late, RAW_COLUMNS)
-    build_directly(flow_db)
+    pipeline_db.insert("raw", late, RAW_COLUMNS)
+    build_directly(pipeline_db)
     budget = faults.install(monkeypatch, lambda sql, p: sql.lstrip().startswith(("EXCHANGE", "-- Atomically"))
                             and "positions_published" in sql, faults.connection_drop(), times=1)
     state = validate_and_publish(return_state=True)
     assert budget.injected == 1
-    lots, positions = published(flow_db)
+    lots, positions = published(pipeline_db)
     changed = {"lots": lots != old[0], "positions": positions != old[1]}
     assert len(set(changed.values())) == 1, f"publication {state.type.value}; changed: {changed}"
 
 
 # -- resume trusts the cache only for outputs that exist ----------------------------------------------------------
-def test_a_rerun_after_the_database_was_recreated_recomputes_instead_of_trusting_the_cache(flow_db):
+def test_a_rerun_after_the_database_was_recreated_recomputes_instead_of_trusting_the_cache(pipeline_db):
     """`polyledger demo` drops and recreates its database and regenerates the same data; a backfill on a second
     directory with the same data and database name looks the same to the cache key. The shard must be recomputed:
     its output is gone."""
     from flows.backfill import fifo_backfill
 
     def ledger_only() -> None:
-        load_data(flow_db)
+        load_data(pipeline_db)
         window = Window.now()
         for i in range(DAYS):
             a = START + timedelta(days=i)
-            staging.stage_chunk(flow_db, a, a + timedelta(days=1), window)
-            ledger.build_chunk(flow_db, a, a + timedelta(days=1), window)
+            staging.stage_chunk(pipeline_db, a, a + timedelta(days=1), window)
+            ledger.build_chunk(pipeline_db, a, a + timedelta(days=1), window)
 
     def positions() -> int:
-        return flow_db.sql(f"SELECT count() FROM {flow_db.table('positions')} WHERE startsWith(wallet, '0x3')")[0][0]
+        return pipeline_db.sql(f"SELECT count() FROM {pipeline_db.table('positions')} WHERE startsWith(wallet, '0x3')")[0][0]
 
     ledger_only()
     fifo_backfill(shards=["3"])
     assert positions() > 0
-    flow_db.run("drop_database")
+    pipeline_db.run("drop_database")
     from tasks.schema import init_schema
-    init_schema(flow_db)
+    init_schema(pipeline_db)
     ledger_only()
     fifo_backfill(shards=["3"])
     assert positions() > 0, "shard 3 was served from the cache of the dropped database: no positions"
