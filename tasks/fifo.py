@@ -10,9 +10,10 @@ from tasks.partitions import scratch_like, storage_partitions, sub_shards, swap_
 from tasks.registry import Outcome
 
 # max_partitions_per_insert_block: a nightly run may touch all 256 wallet partitions; the three views run side by
-# side; two-level aggregation even for a small shard, so the array work after the GROUP BY runs on every thread
+# side; the GROUP BY is the ledger's sort-key prefix, so it streams the parts in order instead of hashing two
+# string keys
 FIFO_SETTINGS = {"max_partitions_per_insert_block": 0, "parallel_view_processing": 1,
-                 "group_by_two_level_threshold": 1, "group_by_two_level_threshold_bytes": 1}
+                 "optimize_aggregation_in_order": 1}
 # the FIFO query writes its result into a Null table; these views cut each block into the outputs as it passes
 VIEWS = ("create_fifo_lots_view", "create_fifo_positions_view", "create_fifo_checks_view")
 

@@ -22,13 +22,13 @@ SELECT
     ac_cash + if(is_resolved, inventory[-1] * r, basis_left) AS avg_cost_pnl,
     toUInt32(length(lot_cost)) AS n_buys,
     toUInt32(length(qty) - length(lot_cost)) AS n_sells,
-    arrayMin(ts0) AS first_trade,
-    arrayMax(ts0) AS last_trade,
+    ev.1[1] AS first_trade,
+    ev.1[-1] AS last_trade,
     arraySum(cash) AS cash_flow,
     arraySum(lot_pnl) + if(is_resolved, uncovered_proceeds - uncovered_tokens * r, 0.) AS fifo_pnl,
-    arrayMap(i -> ids0[i], buys) AS lot_id,
-    arrayMap(i -> ts0[i], buys) AS lot_time,
-    arrayMap(i -> 1 - takers0[i], buys) AS lot_is_maker,
+    arrayFilter((x, q) -> q > 0, ev.2, qty) AS lot_id,
+    arrayFilter((x, q) -> q > 0, ev.1, qty) AS lot_time,
+    arrayFilter((x, q) -> q > 0, arrayMap(k -> 1 - k, ev.3), qty) AS lot_is_maker,
     lot_tokens,
     lot_cost,
     lot_sold,
@@ -40,17 +40,14 @@ FROM
         p.wallet AS wallet,
         p.condition_id AS condition_id,
         p.outcome_index AS outcome_index,
-        p.ts0 AS ts0,
-        p.ids0 AS ids0,
-        p.takers0 AS takers0,
         res.resolved AS is_resolved,
         if(res.resolved, res.payout_at[p.outcome_index + 1], 0.) AS r,
         if(res.resolved, res.resolved_at, NULL) AS res_at,
-        -- events in order: a permutation of the grouped rows, sorted by (trade_time, event_id, role)
-        arraySort((i, t, e, k) -> (t, e, k), arrayEnumerate(ts0), ts0, ids0, takers0) AS perm,
-        arrayMap(i -> p.qty0[i], perm) AS qty,
-        arrayMap(i -> p.cash0[i], perm) AS cash,
-        arrayFilter((i, q) -> q > 0, perm, qty) AS buys,
+        -- events in order (trade_time, event_id, role): one sort of the zipped columns (a lambda indexing the
+        -- grouped arrays would copy each captured array once per element)
+        arraySort(arrayZip(p.ts0, p.ids0, p.takers0, p.qty0, p.cash0, p.fee0)) AS ev,
+        ev.4 AS qty,
+        ev.5 AS cash,
         arrayCumSumNonNegative(qty) AS inventory,
         arrayPopBack(arrayPushFront(inventory, 0)) AS inv_before,
         arrayCumSum(arrayMap(q -> greatest(q, 0), qty)) AS cum_buy,
@@ -59,8 +56,8 @@ FROM
         -- shares each sell matched against open lots
         arrayMap((q, a, b) -> if(q < 0, b - a, 0), qty, inventory, inv_before) AS matched_step,
         -- lots, in order: tokens, cost (usdc + fee), end on the cumulative-buy axis
-        arrayMap(i -> p.qty0[i], buys) AS lot_tokens,
-        arrayMap(i -> -p.cash0[i], buys) AS lot_cost,
+        arrayFilter(q -> q > 0, qty) AS lot_tokens,
+        arrayFilter((c, q) -> q > 0, arrayMap(c -> -c, cash), qty) AS lot_cost,
         arrayFilter((b, q) -> q > 0, cum_buy, qty) AS lot_top,
         arrayMap(e -> least(e, matched_total), lot_top) AS lot_end,
         arrayMap((e, top, t) -> e - least(top - t, matched_total), lot_end, lot_top, lot_tokens) AS lot_sold,
@@ -85,7 +82,7 @@ FROM
         -- average cost (Polymarket's subgraph rules, fees ignored) without a fold: a sell takes the running
         -- average, so the basis left at the end is each buy's gross cost times the share of it that no later sell
         -- took: a suffix product of inventory after / before over the sells, summed as logs
-        arrayMap((q, c, f) -> if(q > 0, -c - f, c + f), qty, cash, arrayMap(i -> p.fee0[i], perm)) AS gross,
+        arrayMap((q, c, f) -> if(q > 0, -c - f, c + f), qty, cash, ev.6) AS gross,
         arrayReverse(arrayCumSum(arrayReverse(arrayMap((q, a, b) -> if(q < 0 AND b > 0, log(a / b), 0.),
                                                        qty, inventory, inv_before)))) AS kept_log,
         arraySum(arrayMap((q, u, k) -> if(q > 0, u * exp(k), 0.), qty, gross, kept_log)) AS basis_left,
@@ -96,7 +93,8 @@ FROM
             wallet,
             condition_id,
             outcome_index,
-            -- one array per column (cheaper to aggregate than an array of tuples); taker = 1 keeps role's order
+            -- one array per column, in no particular order (sorted above); taker = 1 keeps role's order. The
+            -- GROUP BY is the ledger's sort-key prefix, so it aggregates in order (FIFO_SETTINGS), without a hash table
             groupArray(trade_time) AS ts0,
             groupArray(event_id) AS ids0,
             groupArray(toUInt8(role = 'taker')) AS takers0,
@@ -104,7 +102,8 @@ FROM
             groupArray(usdc_delta) AS cash0,
             groupArray(fee_amount) AS fee0
         FROM ${ledger_source}
-        WHERE startsWith(wallet, {prefix:String}) AND cityHash64(wallet) % {parts:UInt32} = {part:UInt32}
+        WHERE startsWith(wallet, {prefix:String})
+            AND ({parts:UInt32} = 1 OR cityHash64(wallet) % {parts:UInt32} = {part:UInt32})
         GROUP BY wallet, condition_id, outcome_index
     ) AS p
     LEFT JOIN (${select_resolved_conditions}) AS res ON res.condition_id = p.condition_id
