@@ -83,7 +83,8 @@ def repeat_summary(pairs: list[tuple[dict, dict]]) -> dict:
     return {"pairs": len(pairs), "ours_seconds": [o["seconds"] for o, _ in pairs],
             "approx_seconds": [a["seconds"] for _, a in pairs], "time_ratios": time, "cpu_ratios": cpu,
             "time_ratio_median": statistics.median(time), "cpu_ratio_median": statistics.median(cpu),
-            "violations": [o["violations"] for o, _ in pairs if o["violations"]]}
+            "violations": [{**o["violations"], **o["gate_check_violations"]} for o, _ in pairs
+                           if o["violations"] or o["gate_check_violations"]]}
 
 
 def main(argv: list[str] | None = None) -> int:
