@@ -46,7 +46,7 @@ from prefect_server import local_prefect_server  # noqa: E402,F401  one Prefect 
 
 
 @pytest.fixture(scope="session")
-def prefect_api(local_prefect_server, tmp_path_factory) -> Iterator[str]:
+def prefect_api(local_prefect_server, tmp_path_factory) -> Iterator[str]:  # noqa: F811 (the fixture above)
     """Point this process's Prefect client at the session server, with task results stored in a temp dir."""
     from prefect.settings import PREFECT_API_URL, PREFECT_LOCAL_STORAGE_PATH, PREFECT_RESULTS_PERSIST_BY_DEFAULT, \
         temporary_settings

@@ -36,8 +36,8 @@ def db(make_db):
 def run_day(db, d: date = DAY, window: Window | None = None):
     window = window or Window.now()
     s = staging.stage_chunk(db, d, d + timedelta(days=1), window)
-    l = ledger.build_chunk(db, d, d + timedelta(days=1), window)
-    return s, l
+    led = ledger.build_chunk(db, d, d + timedelta(days=1), window)
+    return s, led
 
 
 def ledger_rows(db) -> list[tuple]:
@@ -69,9 +69,9 @@ def test_each_rejection_reason_is_recorded_with_its_row_and_valid_rows_reach_the
         raw("unmapped", w, token="999"),
     ]
     db.insert("raw", rows, RAW_COLUMNS)
-    s, l = run_day(db)
+    s, led = run_day(db)
     assert s.rows_in == 11 and s.rows_out == 11
-    assert l.rows_out == 2 and l.rows_rejected == 9
+    assert led.rows_out == 2 and led.rows_rejected == 9
     assert rejected(db) == {
         "invalid_wallet": ["bad-wallet"], "invalid_role": ["bad-role"], "invalid_side": ["bad-side"],
         "non_positive_amount": ["neg-usdc", "zero-tokens"], "negative_fee": ["neg-fee"],
