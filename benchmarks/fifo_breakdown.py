@@ -99,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", default=None, help="reuse this chDB directory (kept by bench_fifo.py --keep)")
     args = p.parse_args(argv)
     fills = parse_sizes(args.sizes)[0]
+    if args.data and not (Path(args.data) / "metadata").is_dir():
+        p.error(f"--data {args.data}: not a chDB directory kept by bench_fifo.py --keep")
     payload = {"benchmark": "fifo-breakdown", "machine": args.machine, "seed": args.seed, **environment()}
     if args.data:
         result = in_child(breakdown, args.data, args.shard, args.runs)
