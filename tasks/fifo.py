@@ -22,6 +22,7 @@ class Computed(NamedTuple):
     violations: dict[str, int]  # conservation and sanity check counts, all zero when right
     positions: int
     lots: int
+    ledger_rows: int  # ledger rows the positions were built from
 
 
 def shard_fingerprint(db: Db, prefix: str) -> str:
@@ -30,8 +31,9 @@ def shard_fingerprint(db: Db, prefix: str) -> str:
 
 
 def shard_rows(db: Db, prefix: str) -> int:
-    """Ledger rows of the shard (sizes the memory slices; reads only the wallet column)."""
-    return int(db.scalar("select_shard_rows", purpose=f"size fifo shard {prefix}", prefix="0x" + prefix))
+    """Ledger rows of the shard as the primary index estimates them (sizes the memory slices; reads no data)."""
+    rows = db.rows("select_shard_rows", purpose=f"size fifo shard {prefix}", prefix="0x" + prefix)
+    return sum(int(r["rows"]) for r in rows)
 
 
 def compute(db: Db, *, lots: str, positions: str, ledger_source: str, prefix: str, rows: int) -> Computed:
@@ -55,19 +57,19 @@ def compute(db: Db, *, lots: str, positions: str, ledger_source: str, prefix: st
                    prefix="0x" + prefix, parts=parts, part=part)
         totals = db.rows("select_fifo_check_totals", purpose="sum fifo checks", idents={"checks": checks})[0]
     totals = {k: int(v or 0) for k, v in totals.items()}
-    return Computed(totals, totals.pop("positions"), totals.pop("lots"))
+    return Computed(totals, totals.pop("positions"), totals.pop("lots"), totals.pop("ledger_rows"))
 
 
 def run_shard(db: Db, prefix: str) -> Outcome:
     """Recompute lots and positions of every wallet starting 0x<prefix>; swap them in only if they pass the
     checks (a failing shard leaves the previous result in place)."""
-    rows = shard_rows(db, prefix)
     with scratch_like(db, "lots", "lots") as lots, scratch_like(db, "positions", "positions") as pos:
-        out = compute(db, lots=lots, positions=pos, ledger_source="ledger", prefix=prefix, rows=rows)
+        out = compute(db, lots=lots, positions=pos, ledger_source="ledger", prefix=prefix,
+                      rows=shard_rows(db, prefix))
         if not any(out.violations.values()):
             swap_in(db, "lots", lots, storage_partitions(prefix))
             swap_in(db, "positions", pos, storage_partitions(prefix))
-    return Outcome("fifo", prefix, rows_in=rows, rows_out=out.positions, violations=out.violations,
+    return Outcome("fifo", prefix, rows_in=out.ledger_rows, rows_out=out.positions, violations=out.violations,
                    counts={"lots": out.lots})
 
 

@@ -12,7 +12,8 @@ CREATE TABLE ${checks}
     resolved_pnl_above_max UInt64,
     bad_lot_quantities UInt64,
     positions UInt64,
-    lots UInt64
+    lots UInt64,
+    ledger_rows UInt64
 )
 ENGINE = MergeTree
 ORDER BY tuple()

@@ -24,7 +24,7 @@ CREATE TABLE ${state}
     fifo_pnl Float64,
     lot_id Array(String),
     lot_time Array(DateTime('UTC')),
-    lot_is_maker Array(UInt8),
+    lot_taker Array(UInt8),
     lot_tokens Array(Int64),
     lot_cost Array(Int64),
     lot_sold Array(Int64),

@@ -11,5 +11,6 @@ SELECT
     sum(resolved_pnl_above_max) AS resolved_pnl_above_max,
     sum(bad_lot_quantities) AS bad_lot_quantities,
     sum(positions) AS positions,
-    sum(lots) AS lots
+    sum(lots) AS lots,
+    sum(ledger_rows) AS ledger_rows
 FROM ${checks}

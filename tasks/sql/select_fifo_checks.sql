@@ -12,11 +12,13 @@ SELECT
     countIf(NOT resolved AND held_tokens = 0 AND uncovered_tokens = 0
         AND abs(fifo_pnl - cash_flow) > 1 + 1e-9 * (cost + proceeds)) AS closed_pnl_mismatch,
     countIf(arrayExists((p, c) -> p < -c * (1 + 1e-9), lot_pnl, lot_cost)) AS roi_below_minus_one,
-    countIf(NOT isFinite(fifo_pnl) OR NOT isFinite(avg_cost_pnl) OR NOT isFinite(uncovered_proceeds)
-        OR arrayExists(p -> NOT isFinite(p), arrayConcat(lot_pnl, lot_proceeds))) AS not_finite,
+    -- a NaN or infinity anywhere in a sum keeps the sum non-finite
+    countIf(NOT isFinite(fifo_pnl + avg_cost_pnl + uncovered_proceeds + arraySum(lot_pnl) + arraySum(lot_proceeds)))
+        AS not_finite,
     countIf(resolved AND arrayExists((p, t, c) -> p > t - c + 1, lot_pnl, lot_tokens, lot_cost))
         AS resolved_pnl_above_max,
     countIf(arrayExists((s, t) -> s < 0 OR s > t, lot_sold, lot_tokens)) AS bad_lot_quantities,
     count() AS positions,
-    sum(length(lot_tokens)) AS lots
+    sum(length(lot_tokens)) AS lots,
+    sum(n_buys + n_sells) AS ledger_rows
 FROM ${state}

@@ -15,6 +15,6 @@ SELECT
     lot_pnl / lot_cost AS roi,
     multiIf(resolved, 'resolved', lot_sold = lot_tokens, 'closed', 'open') AS status,
     resolved_at,
-    lot_is_maker AS is_maker
+    1 - lot_taker AS is_maker
 FROM ${state}
-ARRAY JOIN lot_id, lot_time, lot_is_maker, lot_tokens, lot_cost, lot_sold, lot_proceeds, lot_pnl
+ARRAY JOIN lot_id, lot_time, lot_taker, lot_tokens, lot_cost, lot_sold, lot_proceeds, lot_pnl
