@@ -154,8 +154,8 @@ def ours_fifo(path: str, concurrency: int) -> dict:
     """Our exact FIFO as fifo_backfill runs it locally: tasks.fifo.run_shard over the 16 one-character shards,
     `concurrency` at a time, each running shard on its own client; every statement timed (summed over threads).
     The clients are opened before the clock starts, as approx_fifo's is (the first one in a process starts the
-    embedded engine, which is not FIFO work; the time is recorded as client_open_seconds). Then, timed apart, the table-level check the
-    publication gate runs over every written lot and position."""
+    embedded engine, which is not FIFO work; that time is recorded as client_open_seconds). Then, timed apart,
+    the table-level check the publication gate runs over every written lot and position."""
     from tasks.fifo import check_tables, run_shard
     from tasks.partitions import all_shards
 
